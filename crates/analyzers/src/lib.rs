@@ -1,0 +1,1 @@
+//! Analyzers: catalogers and OS detection.

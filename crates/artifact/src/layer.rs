@@ -1,0 +1,256 @@
+//! Streaming one image layer: hash the blob, decompress, hash the tar, walk it once.
+
+use crate::paths::normalize;
+use crate::{Analyzer, ArtifactError, LayerResult, Limits, Progress};
+use inventory::{LayerRef, Warning};
+use rayon::prelude::*;
+use source::{BlobStore, DigestReader, Image, LayerDesc};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read};
+
+const BUFFER: usize = 256 << 10;
+
+/// Analyzes every layer of `image`, in parallel, each read exactly once.
+pub fn analyze_image(
+    image: &Image,
+    blobs: &dyn BlobStore,
+    analyzers: &[&dyn Analyzer],
+    limits: Limits,
+    progress: &dyn Progress,
+) -> Result<Vec<LayerResult>, ArtifactError> {
+    image
+        .layers
+        .par_iter()
+        .enumerate()
+        .map(|(index, desc)| {
+            progress.layer_started(index, desc.size);
+            let result = analyze_layer(index, desc, blobs, analyzers, limits, progress);
+            progress.layer_finished(index);
+            result
+        })
+        .collect()
+}
+
+/// Counts bytes, reports progress, and stops a stream that grows past a limit.
+struct Metered<'a, R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    on_read: Option<(&'a dyn Progress, usize)>,
+}
+
+impl<R: Read> Read for Metered<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(std::io::Error::other(format!(
+                "expands to more than {} bytes (a decompression bomb?); raise --max-layer-size if it is genuine",
+                self.limit
+            )));
+        }
+        if let Some((progress, index)) = self.on_read {
+            progress.advanced(index, n as u64);
+        }
+        Ok(n)
+    }
+}
+
+type Blob<'a> = BufReader<Metered<'a, DigestReader<Box<dyn Read + Send>>>>;
+
+/// The decompressor in front of the tar, keeping the compressed stream reachable so its
+/// digest can be finished after the tar ends.
+enum Decoder<'a> {
+    Gzip(flate2::bufread::MultiGzDecoder<Blob<'a>>),
+    Zstd(zstd::Decoder<'static, Blob<'a>>),
+    Plain(Blob<'a>),
+}
+
+impl<'a> Decoder<'a> {
+    fn new(mut blob: Blob<'a>) -> std::io::Result<Self> {
+        let head = blob.fill_buf()?;
+        Ok(if head.starts_with(&[0x1f, 0x8b]) {
+            Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(blob))
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Decoder::Zstd(zstd::Decoder::with_buffer(blob)?)
+        } else {
+            Decoder::Plain(blob)
+        })
+    }
+
+    /// Drains what the decompressor left and returns the compressed stream's digest and size.
+    fn finish(self) -> std::io::Result<(String, u64)> {
+        let mut blob = match self {
+            Decoder::Gzip(d) => d.into_inner(),
+            Decoder::Zstd(d) => d.finish(),
+            Decoder::Plain(b) => b,
+        };
+        std::io::copy(&mut blob, &mut std::io::sink())?;
+        blob.into_inner().inner.finish()
+    }
+}
+
+impl Read for Decoder<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Decoder::Gzip(d) => d.read(buf),
+            Decoder::Zstd(d) => d.read(buf),
+            Decoder::Plain(b) => b.read(buf),
+        }
+    }
+}
+
+fn analyze_layer(
+    index: usize,
+    desc: &LayerDesc,
+    blobs: &dyn BlobStore,
+    analyzers: &[&dyn Analyzer],
+    limits: Limits,
+    progress: &dyn Progress,
+) -> Result<LayerResult, ArtifactError> {
+    let shown = blobs.describe(&desc.blob);
+    let fail = |message: String| ArtifactError::Layer {
+        blob: shown.clone(),
+        message,
+    };
+    let raw = blobs.open(&desc.blob)?;
+    let compressed = Metered {
+        inner: DigestReader::new(raw),
+        read: 0,
+        limit: desc.size.map_or(u64::MAX, |s| s.saturating_add(1)),
+        on_read: Some((progress, index)),
+    };
+    let blob = BufReader::with_capacity(BUFFER, compressed);
+    let decoder = Decoder::new(blob).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let tar_stream = DigestReader::new(Metered {
+        inner: decoder,
+        read: 0,
+        limit: limits.max_layer_size,
+        on_read: None,
+    });
+
+    let layer = LayerRef {
+        index,
+        digest: desc.diff_id.clone(),
+        created_by: desc.created_by.clone(),
+    };
+    let mut result = LayerResult {
+        layer: Some(layer.clone()),
+        ..LayerResult::default()
+    };
+    let mut archive = tar::Archive::new(tar_stream);
+    walk(&mut archive, &layer.digest, analyzers, limits, &mut result)
+        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
+
+    // The tar may end before the stream does (padding): hash what is left too.
+    let corrupt = |e: std::io::Error| fail(format!("truncated or corrupt layer: {e}"));
+    let (metered, diff_id, _) = archive.into_inner().finish_into_inner().map_err(corrupt)?;
+    let (blob_digest, blob_size) = metered.inner.finish().map_err(corrupt)?;
+    let mismatch = |what: &str, expected: &str, actual: String| {
+        fail(format!(
+            "{what} mismatch: expected {expected}, content gives {actual} (the blob is corrupt or was tampered with)"
+        ))
+    };
+    if diff_id != desc.diff_id {
+        return Err(mismatch("diff_id", &desc.diff_id, diff_id));
+    }
+    if let Some(expected) = desc.digest.as_deref().filter(|d| *d != blob_digest) {
+        return Err(mismatch("digest", expected, blob_digest));
+    }
+    if let Some(expected) = desc.size.filter(|s| *s != blob_size) {
+        return Err(mismatch("size", &expected.to_string(), blob_size.to_string()));
+    }
+    Ok(result)
+}
+
+/// Walks the tar once. Whiteouts and non-file entries are recorded; wanted regular files are
+/// read (up to the cap) and given to the analyzers that asked for them.
+pub(crate) fn walk<R: Read>(
+    archive: &mut tar::Archive<R>,
+    layer: &str,
+    analyzers: &[&dyn Analyzer],
+    limits: Limits,
+    result: &mut LayerResult,
+) -> std::io::Result<()> {
+    let mut analyzed: HashSet<String> = HashSet::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(path) = normalize(&raw) else {
+            if !matches!(raw.trim_matches('/'), "" | ".") {
+                result.warnings.push(warning(&raw, layer, "path climbs above the root; entry ignored"));
+            }
+            continue;
+        };
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        if name == ".wh..wh..opq" {
+            result.opaque.push(dir.to_string());
+            continue;
+        }
+        if let Some(deleted) = name.strip_prefix(".wh.") {
+            let deleted = if dir.is_empty() { deleted.to_string() } else { format!("{dir}/{deleted}") };
+            result.removed.push(deleted);
+            continue;
+        }
+        let kind = entry.header().entry_type();
+        let wanted: Vec<&dyn Analyzer> = analyzers.iter().copied().filter(|a| a.wants(&path)).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        match kind {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                let size = entry.size();
+                if size > limits.max_file_size {
+                    result.warnings.push(warning(
+                        &path,
+                        layer,
+                        &format!("{size} bytes, over --max-file-size {}; not analyzed", limits.max_file_size),
+                    ));
+                    continue;
+                }
+                let mut content = Vec::with_capacity(size as usize);
+                entry.read_to_end(&mut content)?;
+                run(&wanted, &path, &content, layer, result);
+                analyzed.insert(path);
+            }
+            tar::EntryType::Link => {
+                // A hard link names an earlier member of this layer; analyze it as that file.
+                let target = entry
+                    .link_name_bytes()
+                    .and_then(|b| normalize(&String::from_utf8_lossy(&b)));
+                match target.filter(|t| analyzed.contains(t)) {
+                    Some(target) => {
+                        if let Some(found) = result.files.get(&target).cloned() {
+                            result.files.insert(path.clone(), found);
+                        }
+                        analyzed.insert(path);
+                    }
+                    None => {
+                        result.shadowed.push(path.clone());
+                        result.warnings.push(warning(&path, layer, "hard link to a file this layer does not hold; not analyzed"));
+                    }
+                }
+            }
+            _ => result.shadowed.push(path),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn run(wanted: &[&dyn Analyzer], path: &str, content: &[u8], layer: &str, result: &mut LayerResult) {
+    for analyzer in wanted {
+        match analyzer.analyze(path, content) {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => result.files.entry(path.to_string()).or_default().extend(found),
+            Err(message) => result.warnings.push(warning(path, layer, &format!("{}: {message}", analyzer.name()))),
+        }
+    }
+}
+
+pub(crate) fn warning(file: &str, layer: &str, message: &str) -> Warning {
+    Warning {
+        file: file.to_string(),
+        layer: (!layer.is_empty()).then(|| layer.to_string()),
+        message: message.to_string(),
+    }
+}

@@ -1,0 +1,86 @@
+//! The single pass over an artifact. Each layer is decompressed, hashed and walked once; every
+//! regular file whose path an [`Analyzer`] asked for is read (up to a cap) and handed to it.
+//! Per-layer results keep whiteouts, so [`squash`] can build the final view and secret or
+//! history checks can still see what later layers deleted.
+
+mod layer;
+mod paths;
+mod rootfs;
+mod squash;
+
+pub use layer::analyze_image;
+pub use paths::normalize;
+pub use rootfs::analyze_rootfs;
+pub use squash::squash;
+
+use inventory::{FileResult, LayerRef, Warning};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Something that reads files during the pass. Analyzers see only the files they ask for.
+pub trait Analyzer: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Bumped when results change, so cached layer results are recomputed.
+    fn version(&self) -> u32 {
+        1
+    }
+    /// `path` is relative to the root, without a leading `/`.
+    fn wants(&self, path: &str) -> bool;
+    /// A problem with the file is an `Err` with a message; the pass records it as a warning
+    /// naming the file and layer and goes on.
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String>;
+}
+
+/// Bounds that keep hostile artifacts from exhausting memory or time.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest file handed to an analyzer (it is read into memory).
+    pub max_file_size: u64,
+    /// Most uncompressed bytes one layer may expand to.
+    pub max_layer_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 256 << 20,
+            max_layer_size: 32 << 30,
+        }
+    }
+}
+
+/// Progress callbacks, called from the worker threads.
+pub trait Progress: Sync {
+    fn layer_started(&self, _index: usize, _compressed_size: Option<u64>) {}
+    fn advanced(&self, _index: usize, _bytes: u64) {}
+    fn layer_finished(&self, _index: usize) {}
+}
+
+/// No progress display.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// What one layer contributes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LayerResult {
+    pub layer: Option<LayerRef>,
+    /// Analyzer results by path.
+    pub files: BTreeMap<String, Vec<FileResult>>,
+    /// Paths this layer deletes from the layers below (`.wh.` files).
+    pub removed: Vec<String>,
+    /// Directories whose lower contents this layer hides (`.wh..wh..opq`).
+    pub opaque: Vec<String>,
+    /// Wanted paths this layer replaces with something that is not a regular file.
+    pub shadowed: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    #[error("{blob}: {message}")]
+    Layer { blob: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}

@@ -1,0 +1,107 @@
+//! The data model shared by every stage: what an analyzer finds in a file, what a layer
+//! contributes, and the squashed inventory of a whole artifact that detectors match.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a package or finding came from: the layer that introduced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerRef {
+    /// Position of the layer in the image, 0 = base.
+    pub index: usize,
+    /// The layer's diff_id (sha256 of the uncompressed tar), `sha256:<hex>`.
+    pub digest: String,
+    /// The history entry's `created_by`, when the image records one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// One installed package, as a package database or manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub name: String,
+    /// The version as the ecosystem writes it; for rpm `[epoch:]version-release`.
+    pub version: String,
+    /// Lower-case ecosystem: `debian`, `ubuntu`, `alpine`, `almalinux`, `rpm`, `pypi`, …
+    /// Catalogers set the database kind (`dpkg`, `apk`, `rpm`); the scan replaces it with the
+    /// OS family once the OS is known.
+    pub ecosystem: String,
+    pub purl: String,
+    /// Source (dpkg) or origin (apk) or source rpm package name, when it differs or is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    /// Source package version when it differs from `version` (dpkg binNMUs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    /// The file the package was read from, e.g. `var/lib/dpkg/status`.
+    pub location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+}
+
+/// What the OS release files say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsRelease {
+    /// Lower-case family id: `debian`, `ubuntu`, `alpine`, `almalinux`, `rhel`, `rocky`, …
+    pub family: String,
+    /// VERSION_ID or the release file's version, e.g. `12`, `3.18.4`, `9.3`.
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+}
+
+/// The kind of package database a cataloger read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageDb {
+    Dpkg,
+    Apk,
+    Rpm,
+}
+
+/// What an analyzer found in one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileResult {
+    /// An OS release file; `priority` orders conflicting sources (os-release wins).
+    Os { release: OsRelease, priority: u8 },
+    /// Packages from a package database or manifest.
+    Packages { db: PackageDb, packages: Vec<Package> },
+}
+
+/// A non-fatal problem with one file: the scan goes on, the report says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.layer {
+            Some(layer) => write!(f, "{} (layer {}): {}", self.file, short(layer), self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// `sha256:0123456789ab…` → `0123456789ab`, for display.
+pub fn short(digest: &str) -> &str {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    &hex[..hex.len().min(12)]
+}
+
+/// The squashed view of an artifact: what detectors match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inventory {
+    pub os: Option<OsRelease>,
+    pub packages: Vec<Package>,
+    pub warnings: Vec<Warning>,
+}

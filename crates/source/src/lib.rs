@@ -1,0 +1,152 @@
+//! Where artifacts come from. A source resolves a reference to an [`Image`] (manifest, config,
+//! layer descriptors, all digest-checked) and serves its blobs through a [`BlobStore`]; the
+//! artifact stage streams the layers. Registry pulls implement the same two pieces.
+
+mod archive;
+mod digest;
+mod docker;
+mod oci;
+mod spec;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use digest::{sha256_digest, verify_digest, DigestReader};
+pub use spec::{History, ImageConfig, Platform};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: invalid {what}: {message}")]
+    Invalid {
+        path: String,
+        what: &'static str,
+        message: String,
+    },
+    #[error("{what} {expected}: digest mismatch, content hashes to {actual} (the blob is corrupt or was tampered with)")]
+    DigestMismatch {
+        what: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("no image for platform {wanted} in {path}; available: {available}. Pick one with --platform")]
+    Platform {
+        path: String,
+        wanted: String,
+        available: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, SourceError>;
+
+pub(crate) fn io_err(path: impl Into<String>) -> impl FnOnce(std::io::Error) -> SourceError {
+    let path = path.into();
+    move |source| SourceError::Io { path, source }
+}
+
+/// A layer as the manifest and config describe it.
+#[derive(Debug, Clone)]
+pub struct LayerDesc {
+    /// Digest of the blob as stored (compressed), when the manifest records it.
+    pub digest: Option<String>,
+    pub media_type: String,
+    pub size: Option<u64>,
+    /// Digest of the uncompressed tar, from the config's `rootfs.diff_ids`.
+    pub diff_id: String,
+    /// The `created_by` of the history entry that made this layer.
+    pub created_by: Option<String>,
+    /// Key to open the blob in the [`BlobStore`].
+    pub blob: String,
+}
+
+/// A resolved image: everything but the layer contents, already digest-checked.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// What the user named, e.g. `./app.tar` or `registry/app:1`.
+    pub name: String,
+    /// `oci-layout`, `oci-archive`, `docker-archive`, `registry`.
+    pub kind: &'static str,
+    /// Digest of the image manifest (for docker archives without one: of the config).
+    pub digest: String,
+    pub config_digest: String,
+    pub config: ImageConfig,
+    pub layers: Vec<LayerDesc>,
+    pub repo_tags: Vec<String>,
+}
+
+/// Serves an image's blobs. Readers are independent, so layers can be read in parallel.
+pub trait BlobStore: Send + Sync {
+    fn open(&self, blob: &str) -> Result<Box<dyn Read + Send>>;
+    /// Where blobs live, for messages.
+    fn describe(&self, blob: &str) -> String;
+}
+
+/// Options that pick one image out of a layout or index.
+#[derive(Debug, Clone)]
+pub struct SelectOptions {
+    pub platform: Platform,
+    /// Limit on manifest and config documents, which are read into memory.
+    pub max_document_size: u64,
+}
+
+impl Default for SelectOptions {
+    fn default() -> Self {
+        SelectOptions {
+            platform: Platform::parse("linux/amd64").expect("valid default platform"),
+            max_document_size: 8 << 20,
+        }
+    }
+}
+
+/// What the user pointed at, once opened.
+pub enum Target {
+    Image(Image, Box<dyn BlobStore>),
+    Rootfs(PathBuf),
+}
+
+/// Opens an image from a local path: an OCI layout directory (optionally `DIR:TAG`), or an
+/// OCI / docker archive tarball (the format is detected from the archive's entries).
+pub fn open_image(reference: &str, opts: &SelectOptions) -> Result<(Image, Box<dyn BlobStore>)> {
+    let (path, tag) = split_tag(reference);
+    let meta = std::fs::metadata(&path).map_err(io_err(path.display().to_string()))?;
+    if meta.is_dir() {
+        let layout = oci::Layout::dir(&path)?;
+        let image = layout.resolve(reference, tag.as_deref(), opts)?;
+        return Ok((image, Box::new(layout)));
+    }
+    let archive = archive::TarIndex::open(&path)?;
+    if archive.contains("index.json") && archive.contains("oci-layout") {
+        let layout = oci::Layout::archive(archive);
+        let image = layout.resolve(reference, tag.as_deref(), opts)?;
+        Ok((image, Box::new(layout)))
+    } else if archive.contains("manifest.json") {
+        let image = docker::resolve(&archive, reference, tag.as_deref(), opts)?;
+        Ok((image, Box::new(archive)))
+    } else {
+        Err(SourceError::Invalid {
+            path: path.display().to_string(),
+            what: "image archive",
+            message: "neither an OCI archive (index.json + oci-layout) nor a docker archive (manifest.json)".into(),
+        })
+    }
+}
+
+/// `./dir:tag` → (`./dir`, `tag`) when `./dir:tag` itself does not exist.
+fn split_tag(reference: &str) -> (PathBuf, Option<String>) {
+    if Path::new(reference).exists() {
+        return (PathBuf::from(reference), None);
+    }
+    match reference.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') && !path.is_empty() => {
+            (PathBuf::from(path), Some(tag.to_string()))
+        }
+        _ => (PathBuf::from(reference), None),
+    }
+}
