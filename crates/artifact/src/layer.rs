@@ -158,7 +158,11 @@ fn analyze_layer(
         return Err(mismatch("digest", expected, blob_digest));
     }
     if let Some(expected) = desc.size.filter(|s| *s != blob_size) {
-        return Err(mismatch("size", &expected.to_string(), blob_size.to_string()));
+        return Err(mismatch(
+            "size",
+            &expected.to_string(),
+            blob_size.to_string(),
+        ));
     }
     Ok(result)
 }
@@ -178,7 +182,11 @@ pub(crate) fn walk<R: Read>(
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Some(path) = normalize(&raw) else {
             if !matches!(raw.trim_matches('/'), "" | ".") {
-                result.warnings.push(warning(&raw, layer, "path climbs above the root; entry ignored"));
+                result.warnings.push(warning(
+                    &raw,
+                    layer,
+                    "path climbs above the root; entry ignored",
+                ));
             }
             continue;
         };
@@ -188,12 +196,20 @@ pub(crate) fn walk<R: Read>(
             continue;
         }
         if let Some(deleted) = name.strip_prefix(".wh.") {
-            let deleted = if dir.is_empty() { deleted.to_string() } else { format!("{dir}/{deleted}") };
+            let deleted = if dir.is_empty() {
+                deleted.to_string()
+            } else {
+                format!("{dir}/{deleted}")
+            };
             result.removed.push(deleted);
             continue;
         }
         let kind = entry.header().entry_type();
-        let wanted: Vec<&dyn Analyzer> = analyzers.iter().copied().filter(|a| a.wants(&path)).collect();
+        let wanted: Vec<&dyn Analyzer> = analyzers
+            .iter()
+            .copied()
+            .filter(|a| a.wants(&path))
+            .collect();
         if wanted.is_empty() {
             continue;
         }
@@ -204,7 +220,10 @@ pub(crate) fn walk<R: Read>(
                     result.warnings.push(warning(
                         &path,
                         layer,
-                        &format!("{size} bytes, over --max-file-size {}; not analyzed", limits.max_file_size),
+                        &format!(
+                            "{size} bytes, over --max-file-size {}; not analyzed",
+                            limits.max_file_size
+                        ),
                     ));
                     continue;
                 }
@@ -227,7 +246,11 @@ pub(crate) fn walk<R: Read>(
                     }
                     None => {
                         result.shadowed.push(path.clone());
-                        result.warnings.push(warning(&path, layer, "hard link to a file this layer does not hold; not analyzed"));
+                        result.warnings.push(warning(
+                            &path,
+                            layer,
+                            "hard link to a file this layer does not hold; not analyzed",
+                        ));
                     }
                 }
             }
@@ -237,12 +260,26 @@ pub(crate) fn walk<R: Read>(
     Ok(())
 }
 
-pub(crate) fn run(wanted: &[&dyn Analyzer], path: &str, content: &[u8], layer: &str, result: &mut LayerResult) {
+pub(crate) fn run(
+    wanted: &[&dyn Analyzer],
+    path: &str,
+    content: &[u8],
+    layer: &str,
+    result: &mut LayerResult,
+) {
     for analyzer in wanted {
         match analyzer.analyze(path, content) {
             Ok(found) if found.is_empty() => {}
-            Ok(found) => result.files.entry(path.to_string()).or_default().extend(found),
-            Err(message) => result.warnings.push(warning(path, layer, &format!("{}: {message}", analyzer.name()))),
+            Ok(found) => result
+                .files
+                .entry(path.to_string())
+                .or_default()
+                .extend(found),
+            Err(message) => result.warnings.push(warning(
+                path,
+                layer,
+                &format!("{}: {message}", analyzer.name()),
+            )),
         }
     }
 }

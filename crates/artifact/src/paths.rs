@@ -18,7 +18,9 @@ pub fn normalize(raw: &str) -> Option<String> {
 
 /// Is `path` equal to `dir` or below it?
 pub(crate) fn within(path: &str, dir: &str) -> bool {
-    dir.is_empty() || path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
+    dir.is_empty()
+        || path == dir
+        || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
 #[cfg(test)]
@@ -27,8 +29,14 @@ mod tests {
 
     #[test]
     fn normalizes_and_refuses_escapes() {
-        assert_eq!(normalize("./usr//lib/../bin/sh").as_deref(), Some("usr/bin/sh"));
-        assert_eq!(normalize("/etc/os-release").as_deref(), Some("etc/os-release"));
+        assert_eq!(
+            normalize("./usr//lib/../bin/sh").as_deref(),
+            Some("usr/bin/sh")
+        );
+        assert_eq!(
+            normalize("/etc/os-release").as_deref(),
+            Some("etc/os-release")
+        );
         assert_eq!(normalize("../etc/passwd"), None);
         assert_eq!(normalize("a/../../etc/passwd"), None);
         assert_eq!(normalize("./"), None);

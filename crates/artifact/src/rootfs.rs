@@ -11,25 +11,46 @@ const SKIPPED: &[&str] = &["proc", "sys", "dev", "run"];
 const MAX_DEPTH: usize = 64;
 
 /// Walks `root` without following symlinks, handing wanted regular files to the analyzers.
-pub fn analyze_rootfs(root: &Path, analyzers: &[&dyn Analyzer], limits: Limits) -> Result<LayerResult, ArtifactError> {
-    let meta = fs::metadata(root).map_err(|e| ArtifactError::Other(format!("{}: {e}", root.display())))?;
+pub fn analyze_rootfs(
+    root: &Path,
+    analyzers: &[&dyn Analyzer],
+    limits: Limits,
+) -> Result<LayerResult, ArtifactError> {
+    let meta =
+        fs::metadata(root).map_err(|e| ArtifactError::Other(format!("{}: {e}", root.display())))?;
     if !meta.is_dir() {
-        return Err(ArtifactError::Other(format!("{}: not a directory", root.display())));
+        return Err(ArtifactError::Other(format!(
+            "{}: not a directory",
+            root.display()
+        )));
     }
     let mut result = LayerResult::default();
     visit(root, "", 0, analyzers, limits, &mut result);
     Ok(result)
 }
 
-fn visit(dir: &Path, rel: &str, depth: usize, analyzers: &[&dyn Analyzer], limits: Limits, result: &mut LayerResult) {
+fn visit(
+    dir: &Path,
+    rel: &str,
+    depth: usize,
+    analyzers: &[&dyn Analyzer],
+    limits: Limits,
+    result: &mut LayerResult,
+) {
     if depth > MAX_DEPTH {
-        result.warnings.push(warning(rel, "", "directories nested too deep; not descended"));
+        result.warnings.push(warning(
+            rel,
+            "",
+            "directories nested too deep; not descended",
+        ));
         return;
     }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            result.warnings.push(warning(rel, "", &format!("cannot list: {e}")));
+            result
+                .warnings
+                .push(warning(rel, "", &format!("cannot list: {e}")));
             return;
         }
     };
@@ -37,17 +58,27 @@ fn visit(dir: &Path, rel: &str, depth: usize, analyzers: &[&dyn Analyzer], limit
     names.sort_by_key(|e| e.file_name());
     for entry in names {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let path = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if depth == 0 && SKIPPED.contains(&name.as_str()) {
             continue;
         }
         // file_type() does not follow symlinks: links are never walked, so loops cannot hang us.
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             visit(&entry.path(), &path, depth + 1, analyzers, limits, result);
             continue;
         }
-        let wanted: Vec<&dyn Analyzer> = analyzers.iter().copied().filter(|a| a.wants(&path)).collect();
+        let wanted: Vec<&dyn Analyzer> = analyzers
+            .iter()
+            .copied()
+            .filter(|a| a.wants(&path))
+            .collect();
         if wanted.is_empty() || !kind.is_file() {
             continue;
         }
@@ -61,7 +92,9 @@ fn visit(dir: &Path, rel: &str, depth: usize, analyzers: &[&dyn Analyzer], limit
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut content = Vec::new();
-    file.take(cap + 1).read_to_end(&mut content).map_err(|e| format!("cannot read: {e}"))?;
+    file.take(cap + 1)
+        .read_to_end(&mut content)
+        .map_err(|e| format!("cannot read: {e}"))?;
     if content.len() as u64 > cap {
         return Err(format!("over --max-file-size {cap}; not analyzed"));
     }

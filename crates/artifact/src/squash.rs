@@ -46,7 +46,10 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
             }
         }
     }
-    inventory.warnings = layers.iter().flat_map(|l| l.warnings.iter().cloned()).collect();
+    inventory.warnings = layers
+        .iter()
+        .flat_map(|l| l.warnings.iter().cloned())
+        .collect();
     inventory
 }
 
@@ -62,7 +65,11 @@ fn introduced_in(layers: &[LayerResult], path: &str, top: usize, package: &Packa
             introduced = index;
         }
         // Deletions in a layer act on the layers below it, so check them after its own files.
-        let deleted = layer.removed.iter().chain(&layer.shadowed).any(|g| within(path, g))
+        let deleted = layer
+            .removed
+            .iter()
+            .chain(&layer.shadowed)
+            .any(|g| within(path, g))
             || layer.opaque.iter().any(|d| within(path, d) && path != d);
         if deleted {
             break;
@@ -73,9 +80,9 @@ fn introduced_in(layers: &[LayerResult], path: &str, top: usize, package: &Packa
 
 fn holds(found: &[FileResult], package: &Package) -> bool {
     found.iter().any(|r| match r {
-        FileResult::Packages { packages, .. } => packages
-            .iter()
-            .any(|p| p.name == package.name && p.version == package.version && p.arch == package.arch),
+        FileResult::Packages { packages, .. } => packages.iter().any(|p| {
+            p.name == package.name && p.version == package.version && p.arch == package.arch
+        }),
         FileResult::Os { .. } => false,
     })
 }

@@ -1,1 +1,36 @@
-fn main() {}
+//! `bulkhead`: the command line. It only wires the crates together.
+
+mod cli;
+mod db;
+mod output;
+mod progress;
+mod scan;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit code for errors; `--exit-code` may not take it, so CI can tell the two apart.
+pub const ERROR_EXIT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(ERROR_EXIT)
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<u8> {
+    let cache_dir = cli.global.cache_dir();
+    match cli.command {
+        cli::Command::Image(args) => scan::image(&cli.global, &cache_dir, &args),
+        cli::Command::Rootfs(args) => scan::rootfs(&cli.global, &cache_dir, &args),
+        cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
+    }
+}

@@ -1,3 +1,7 @@
 //! Detection: advisory matching over an inventory, version ordering, severity, end of life.
 
+pub mod eol;
+pub mod matcher;
+pub mod release;
+pub mod severity;
 pub mod version;

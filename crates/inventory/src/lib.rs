@@ -1,6 +1,8 @@
 //! The data model shared by every stage: what an analyzer finds in a file, what a layer
 //! contributes, and the squashed inventory of a whole artifact that detectors match.
 
+pub mod purl;
+
 use serde::{Deserialize, Serialize};
 
 /// Where a package or finding came from: the layer that introduced it.
@@ -71,7 +73,10 @@ pub enum FileResult {
     /// An OS release file; `priority` orders conflicting sources (os-release wins).
     Os { release: OsRelease, priority: u8 },
     /// Packages from a package database or manifest.
-    Packages { db: PackageDb, packages: Vec<Package> },
+    Packages {
+        db: PackageDb,
+        packages: Vec<Package>,
+    },
 }
 
 /// A non-fatal problem with one file: the scan goes on, the report says it.
@@ -86,7 +91,13 @@ pub struct Warning {
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.layer {
-            Some(layer) => write!(f, "{} (layer {}): {}", self.file, short(layer), self.message),
+            Some(layer) => write!(
+                f,
+                "{} (layer {}): {}",
+                self.file,
+                short(layer),
+                self.message
+            ),
             None => write!(f, "{}: {}", self.file, self.message),
         }
     }
@@ -104,4 +115,25 @@ pub struct Inventory {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
     pub warnings: Vec<Warning>,
+}
+
+impl Inventory {
+    /// Once the OS is known, OS packages take its family as their ecosystem and get purls.
+    pub fn assign_os(&mut self) {
+        let os = self.os.clone();
+        for package in &mut self.packages {
+            let db = match package.ecosystem.as_str() {
+                "dpkg" => PackageDb::Dpkg,
+                "apk" => PackageDb::Apk,
+                "rpm" => PackageDb::Rpm,
+                _ => continue,
+            };
+            package.purl = purl::os_package(db, os.as_ref(), package);
+            if let Some(os) = &os {
+                package.ecosystem = os.family.clone();
+            }
+        }
+        self.packages
+            .sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    }
 }

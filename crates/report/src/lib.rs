@@ -1,1 +1,123 @@
-//! Report formats.
+//! Reports. [`Report`] is the one model every format renders; its JSON form is a public
+//! contract documented in `docs/json-report.md` — add fields, never rename them.
+
+mod json;
+mod table;
+
+pub use json::write_json;
+pub use table::write_table;
+
+use detectors::matcher::Vulnerability;
+use detectors::severity::Severity;
+use inventory::{Package, Warning};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Bumped on incompatible changes only; additions keep the major version.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub tool: Tool,
+    pub created_at: String,
+    pub artifact: Artifact,
+    pub os: Option<OsReport>,
+    pub packages: Vec<Package>,
+    pub vulnerabilities: Vec<Vulnerability>,
+    pub summary: Summary,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// The advisory database the findings come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Artifact {
+    pub name: String,
+    /// `oci-layout`, `oci-archive`, `docker-archive`, `rootfs`, `registry`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Manifest digest (docker archives without a manifest: the config digest). `null` for rootfs.
+    pub digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    pub diff_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OsReport {
+    pub family: String,
+    pub version: String,
+    /// True when the release is past its end of life (no more security updates).
+    pub eol: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eol_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub packages: usize,
+    pub vulnerabilities: usize,
+    /// Counts by severity after filters, e.g. `{"CRITICAL": 2, "HIGH": 5}`.
+    pub by_severity: BTreeMap<Severity, usize>,
+}
+
+/// What the user asked to see.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Empty: every severity.
+    pub severities: Vec<Severity>,
+    pub ignore_unfixed: bool,
+}
+
+impl Report {
+    /// Drops the findings the filter excludes and recounts the summary.
+    pub fn apply(&mut self, filter: &Filter) {
+        self.vulnerabilities.retain(|v| {
+            (filter.severities.is_empty() || filter.severities.contains(&v.severity))
+                && !(filter.ignore_unfixed && v.fixed_version.is_none())
+        });
+        self.summarize();
+    }
+
+    pub fn summarize(&mut self) {
+        let mut by_severity = BTreeMap::new();
+        for v in &self.vulnerabilities {
+            *by_severity.entry(v.severity).or_insert(0) += 1;
+        }
+        self.summary = Summary {
+            packages: self.packages.len(),
+            vulnerabilities: self.vulnerabilities.len(),
+            by_severity,
+        };
+    }
+
+    /// Findings that should fail a CI run under `--exit-code`.
+    pub fn has_findings(&self) -> bool {
+        !self.vulnerabilities.is_empty()
+    }
+}

@@ -42,7 +42,8 @@ impl TarIndex {
             return Err(SourceError::Invalid {
                 path: shown,
                 what: "image archive",
-                message: "the archive itself is compressed; decompress it first (gunzip / zstd -d)".into(),
+                message: "the archive itself is compressed; decompress it first (gunzip / zstd -d)"
+                    .into(),
             });
         }
         file.seek(SeekFrom::Start(0)).map_err(io_err(&shown))?;
@@ -56,7 +57,9 @@ impl TarIndex {
         for entry in archive.entries().map_err(|e| invalid(e.to_string()))? {
             let entry = entry.map_err(|e| invalid(format!("truncated or corrupt: {e}")))?;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            let Some(name) = normalize(&raw) else { continue };
+            let Some(name) = normalize(&raw) else {
+                continue;
+            };
             let header = entry.header();
             let member = match header.entry_type() {
                 tar::EntryType::Regular | tar::EntryType::Continuous => Member::File {
@@ -70,7 +73,9 @@ impl TarIndex {
                         .unwrap_or_default();
                     // Symlinks are relative to the member's directory; hardlinks to the root.
                     let base = if header.entry_type() == tar::EntryType::Symlink {
-                        Path::new(&name).parent().map(|p| p.to_string_lossy().into_owned())
+                        Path::new(&name)
+                            .parent()
+                            .map(|p| p.to_string_lossy().into_owned())
                     } else {
                         None
                     };

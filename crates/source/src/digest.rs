@@ -52,7 +52,8 @@ impl<R: Read> DigestReader<R> {
 
     /// Reads to the end and returns `sha256:<hex>` and the byte count.
     pub fn finish(self) -> std::io::Result<(String, u64)> {
-        self.finish_into_inner().map(|(_, digest, bytes)| (digest, bytes))
+        self.finish_into_inner()
+            .map(|(_, digest, bytes)| (digest, bytes))
     }
 
     /// Reads to the end; returns the inner reader, `sha256:<hex>` and the byte count.

@@ -26,10 +26,19 @@ fn digest_in_name(name: &str) -> Option<String> {
     (hex_ok && addressed).then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
 }
 
-pub fn resolve(archive: &TarIndex, name: &str, tag: Option<&str>, opts: &SelectOptions) -> Result<Image> {
+pub fn resolve(
+    archive: &TarIndex,
+    name: &str,
+    tag: Option<&str>,
+    opts: &SelectOptions,
+) -> Result<Image> {
     let where_ = archive.display();
     let manifest_what = format!("{where_}!manifest.json");
-    let bytes = read_limited(archive.open("manifest.json")?, opts.max_document_size, &manifest_what)?;
+    let bytes = read_limited(
+        archive.open("manifest.json")?,
+        opts.max_document_size,
+        &manifest_what,
+    )?;
     let entries: Vec<Entry> = parse(&bytes, &manifest_what, "docker manifest.json")?;
     let entry = match (tag, entries.as_slice()) {
         (_, []) => {
@@ -50,7 +59,10 @@ pub fn resolve(archive: &TarIndex, name: &str, tag: Option<&str>, opts: &SelectO
             })
             .ok_or_else(|| SourceError::NotFound(format!("{where_}: no image tagged {tag:?}")))?,
         (None, many) => {
-            let tags: Vec<String> = many.iter().flat_map(|e| e.repo_tags.clone().unwrap_or_default()).collect();
+            let tags: Vec<String> = many
+                .iter()
+                .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+                .collect();
             return Err(SourceError::NotFound(format!(
                 "{where_} holds {} images; name one as {where_}:TAG (tags: {})",
                 many.len(),
@@ -59,7 +71,11 @@ pub fn resolve(archive: &TarIndex, name: &str, tag: Option<&str>, opts: &SelectO
         }
     };
     let config_what = archive.describe(&entry.config);
-    let config_bytes = read_limited(archive.open(&entry.config)?, opts.max_document_size, &config_what)?;
+    let config_bytes = read_limited(
+        archive.open(&entry.config)?,
+        opts.max_document_size,
+        &config_what,
+    )?;
     let config_digest = match digest_in_name(&entry.config) {
         Some(expected) => {
             verify_digest(&config_what, &expected, &config_bytes)?;

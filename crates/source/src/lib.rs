@@ -105,12 +105,6 @@ impl Default for SelectOptions {
     }
 }
 
-/// What the user pointed at, once opened.
-pub enum Target {
-    Image(Image, Box<dyn BlobStore>),
-    Rootfs(PathBuf),
-}
-
 /// Opens an image from a local path: an OCI layout directory (optionally `DIR:TAG`), or an
 /// OCI / docker archive tarball (the format is detected from the archive's entries).
 pub fn open_image(reference: &str, opts: &SelectOptions) -> Result<(Image, Box<dyn BlobStore>)> {

@@ -3,7 +3,7 @@
 use crate::archive::TarIndex;
 use crate::digest::{read_limited, verify_digest};
 use crate::spec::{Descriptor, ImageConfig, Index, Manifest};
-use crate::{io_err, BlobStore, Image, LayerDesc, Result, SelectOptions, SourceError};
+use crate::{BlobStore, Image, LayerDesc, Result, SelectOptions, SourceError};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +24,10 @@ pub struct Layout {
 pub(crate) fn blob_path(digest: &str) -> Result<String> {
     match digest.split_once(':') {
         Some(("sha256", hex))
-            if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+            if hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
         {
             Ok(format!("blobs/sha256/{hex}"))
         }
@@ -158,7 +161,12 @@ impl Layout {
     }
 
     /// Follows nested indexes down to one image manifest.
-    fn descend(&self, desc: Descriptor, opts: &SelectOptions, depth: u8) -> Result<(Descriptor, Manifest)> {
+    fn descend(
+        &self,
+        desc: Descriptor,
+        opts: &SelectOptions,
+        depth: u8,
+    ) -> Result<(Descriptor, Manifest)> {
         let bytes = self.document(&desc, opts)?;
         let what = self.describe(&blob_path(&desc.digest)?);
         let doc: serde_json::Value = parse(&bytes, &what, "manifest")?;
@@ -192,7 +200,11 @@ impl BlobStore for Layout {
     }
 }
 
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], path: &str, what: &'static str) -> Result<T> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    path: &str,
+    what: &'static str,
+) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| SourceError::Invalid {
         path: path.to_string(),
         what,
@@ -211,14 +223,23 @@ fn tag_of(desc: &Descriptor) -> Option<&str> {
 
 /// With a tag, the manifest carrying it; without one, `None` if the entries are platform
 /// variants of one image, or the single entry, or an error listing the tags to pick from.
-fn choose_tagged<'a>(manifests: &'a [Descriptor], tag: Option<&str>, where_: &str) -> Result<Option<&'a Descriptor>> {
+fn choose_tagged<'a>(
+    manifests: &'a [Descriptor],
+    tag: Option<&str>,
+    where_: &str,
+) -> Result<Option<&'a Descriptor>> {
     let tags: Vec<&str> = manifests.iter().filter_map(tag_of).collect();
     if let Some(tag) = tag {
         return manifests
             .iter()
             .find(|d| tag_of(d) == Some(tag))
             .map(Some)
-            .ok_or_else(|| SourceError::NotFound(format!("{where_}: no image tagged {tag:?}; tags: {}", tags.join(", "))));
+            .ok_or_else(|| {
+                SourceError::NotFound(format!(
+                    "{where_}: no image tagged {tag:?}; tags: {}",
+                    tags.join(", ")
+                ))
+            });
     }
     match manifests {
         [] => Err(SourceError::Invalid {
@@ -234,13 +255,21 @@ fn choose_tagged<'a>(manifests: &'a [Descriptor], tag: Option<&str>, where_: &st
             Err(SourceError::NotFound(format!(
                 "{where_} holds {} images; name one as {where_}:TAG (tags: {})",
                 manifests.len(),
-                if distinct.is_empty() { "none recorded".to_string() } else { distinct.join(", ") }
+                if distinct.is_empty() {
+                    "none recorded".to_string()
+                } else {
+                    distinct.join(", ")
+                }
             )))
         }
     }
 }
 
-fn choose_platform<'a>(manifests: &'a [Descriptor], opts: &SelectOptions, where_: &str) -> Result<&'a Descriptor> {
+fn choose_platform<'a>(
+    manifests: &'a [Descriptor],
+    opts: &SelectOptions,
+    where_: &str,
+) -> Result<&'a Descriptor> {
     // Attestation manifests (platform unknown/unknown) are never images to scan.
     let images: Vec<&Descriptor> = manifests
         .iter()
@@ -253,7 +282,11 @@ fn choose_platform<'a>(manifests: &'a [Descriptor], opts: &SelectOptions, where_
     }
     images
         .iter()
-        .find(|d| d.platform.as_ref().is_some_and(|p| opts.platform.accepts(p)))
+        .find(|d| {
+            d.platform
+                .as_ref()
+                .is_some_and(|p| opts.platform.accepts(p))
+        })
         .copied()
         .ok_or_else(|| SourceError::Platform {
             path: where_.to_string(),

@@ -3,9 +3,6 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
@@ -20,32 +17,19 @@ pub struct Descriptor {
     pub annotations: BTreeMap<String, String>,
 }
 
-impl Descriptor {
-    pub fn is_index(&self) -> bool {
-        self.media_type == OCI_INDEX || self.media_type == DOCKER_LIST
-    }
-}
-
 /// An image index or manifest list; also `index.json` of a layout.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Index {
-    #[serde(default)]
-    pub media_type: Option<String>,
     pub manifests: Vec<Descriptor>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
-    #[serde(default)]
-    pub media_type: Option<String>,
     pub config: Descriptor,
     #[serde(default)]
     pub layers: Vec<Descriptor>,
-    /// Present when the document is really an index.
-    #[serde(default)]
-    pub manifests: Option<Vec<Descriptor>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -7,7 +7,26 @@
 //! - `Store::advisories_for(ecosystem, name) -> Result<Vec<Advisory>>` (withdrawn excluded)
 //! - `import(cache_dir, inputs, &mut dyn FnMut(&str)) -> Result<ImportSummary>`
 //! - `update(cache_dir, base_url, ecosystems, ..) -> Result<ImportSummary>`
+//!
+//! The database is never modified in place: imports build a new file and rename it over the old
+//! one (see `import.rs`), so any number of readers can run during an import.
 
+mod body;
+mod error;
+mod import;
+mod info;
 pub mod osv;
+mod read;
+mod schema;
+mod store;
+pub mod time;
+mod update;
 
+pub use error::{Error, Result};
+pub use import::{import, ImportSummary};
+pub use info::{DbInfo, EcosystemInfo, FeedInfo};
 pub use osv::Advisory;
+pub use read::{MAX_JSON_DOCUMENT_BYTES, MAX_RECORD_BYTES, MAX_ZIP_ENTRIES};
+pub use schema::{name_key, DB_FILE_NAME, SCHEMA_VERSION};
+pub use store::Store;
+pub use update::{update, update_with_limit, DEFAULT_BASE_URL, MAX_DOWNLOAD_BYTES};

@@ -1,4 +1,4 @@
-//! The OSV schema (https://ossf.github.io/osv-schema/): the fields matching and reports use.
+//! The OSV schema (<https://ossf.github.io/osv-schema/>): the fields matching and reports use.
 //! Unknown fields are ignored; everything is optional but `id`.
 
 use serde::{Deserialize, Serialize};

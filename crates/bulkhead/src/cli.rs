@@ -1,0 +1,129 @@
+//! Command-line syntax.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "bulkhead",
+    version,
+    about = "Container security scanner",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args)]
+pub struct Global {
+    /// Where the advisory database and caches live [default: $XDG_CACHE_HOME/bulkhead]
+    #[arg(long, global = true, env = "BULKHEAD_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// No progress bars or notes on stderr
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+impl Global {
+    pub fn cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.cache_dir {
+            return dir.clone();
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        base.join("bulkhead")
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), or an OCI / docker archive
+    Image(ScanArgs),
+    /// Scan a root filesystem on disk (an unpacked image, or / of a host)
+    Rootfs(ScanArgs),
+    /// Manage the advisory database
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// What to scan
+    pub target: String,
+    /// Output format
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to a file instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Only report these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Leave out vulnerabilities that have no fixed version
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Exit with this code when vulnerabilities remain after filters (2 is reserved for errors)
+    #[arg(long, default_value_t = 0, value_parser = exit_code)]
+    pub exit_code: u8,
+    /// Exit with this code when the OS is past its end of life
+    #[arg(long, default_value_t = 0, value_parser = exit_code)]
+    pub exit_on_eol: u8,
+    /// Platform to pick from a multi-platform image
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    /// Largest file handed to an analyzer, in bytes
+    #[arg(long, default_value_t = 256 << 20)]
+    pub max_file_size: u64,
+    /// Most bytes one layer may decompress to (guards against decompression bombs)
+    #[arg(long, default_value_t = 32 << 30)]
+    pub max_layer_size: u64,
+}
+
+fn exit_code(text: &str) -> Result<u8, String> {
+    let code: u8 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not an exit code (0-255)"))?;
+    if code == crate::ERROR_EXIT {
+        return Err(format!("{code} is the exit code for errors; pick another"));
+    }
+    Ok(code)
+}
+
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Import OSV advisories: JSON, JSONL, .zst-compressed, osv.dev all.zip; files or directories
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Download osv.dev's per-ecosystem archives and import them
+    Update {
+        /// Ecosystems to download (osv.dev names)
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "Debian,Alpine,AlmaLinux,Rocky Linux,Ubuntu"
+        )]
+        ecosystems: Vec<String>,
+        /// Where the archives are served
+        #[arg(
+            long,
+            env = "BULKHEAD_DB_URL",
+            default_value = "https://osv-vulnerabilities.storage.googleapis.com"
+        )]
+        url: String,
+    },
+    /// Show what the database holds
+    Info,
+}

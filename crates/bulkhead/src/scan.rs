@@ -1,0 +1,172 @@
+//! `bulkhead image` and `bulkhead rootfs`: source → artifact → analyzers → inventory →
+//! detectors → report.
+
+use crate::cli::{Global, ScanArgs};
+use crate::{output, progress::Bars};
+use anyhow::{bail, Context};
+use artifact::{Analyzer, Limits};
+use detectors::{eol, matcher, severity::Severity};
+use inventory::Inventory;
+use report::{Artifact, Filter, LayerInfo, OsReport, Report, Tool};
+use std::path::Path;
+
+pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
+    let filter = filter(args)?;
+    let Some(platform) = source::Platform::parse(&args.platform) else {
+        bail!(
+            "--platform {:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64",
+            args.platform
+        );
+    };
+    let select = source::SelectOptions {
+        platform,
+        ..Default::default()
+    };
+    let (image, blobs) = source::open_image(&args.target, &select)?;
+    let analyzers = analyzers::default_analyzers();
+    let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
+    let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
+    let bars = Bars::new(&sizes, global.quiet);
+    let layers = artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?;
+    let inventory = artifact::squash(&layers);
+    let artifact = Artifact {
+        name: image.name.clone(),
+        kind: image.kind.to_string(),
+        digest: Some(image.digest.clone()),
+        config_digest: Some(image.config_digest.clone()),
+        repo_tags: image.repo_tags.clone(),
+        layers: image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, l)| LayerInfo {
+                index,
+                diff_id: l.diff_id.clone(),
+                digest: l.digest.clone(),
+                created_by: l.created_by.clone(),
+            })
+            .collect(),
+    };
+    finish(global, cache_dir, args, &filter, artifact, inventory)
+}
+
+pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
+    let filter = filter(args)?;
+    let analyzers = analyzers::default_analyzers();
+    let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
+    let layer = artifact::analyze_rootfs(Path::new(&args.target), &analyzers, limits(args))?;
+    let inventory = artifact::squash(std::slice::from_ref(&layer));
+    let artifact = Artifact {
+        name: args.target.clone(),
+        kind: "rootfs".into(),
+        digest: None,
+        config_digest: None,
+        repo_tags: Vec::new(),
+        layers: Vec::new(),
+    };
+    finish(global, cache_dir, args, &filter, artifact, inventory)
+}
+
+fn limits(args: &ScanArgs) -> Limits {
+    Limits {
+        max_file_size: args.max_file_size,
+        max_layer_size: args.max_layer_size,
+    }
+}
+
+fn filter(args: &ScanArgs) -> anyhow::Result<Filter> {
+    let severities = args
+        .severity
+        .iter()
+        .map(|s| {
+            s.parse::<Severity>().map_err(|_| {
+                anyhow::anyhow!("--severity {s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL")
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Filter {
+        severities,
+        ignore_unfixed: args.ignore_unfixed,
+    })
+}
+
+/// Matching, end of life, report, exit code.
+fn finish(
+    global: &Global,
+    cache_dir: &Path,
+    args: &ScanArgs,
+    filter: &Filter,
+    artifact: Artifact,
+    mut inventory: Inventory,
+) -> anyhow::Result<u8> {
+    inventory.assign_os();
+    let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
+    let matches = matcher::match_inventory(&store, &inventory).with_context(|| {
+        format!(
+            "matching against the advisory database in {}",
+            cache_dir.display()
+        )
+    })?;
+    let today = eol::today();
+    let os = inventory.os.as_ref().map(|os| {
+        let info = eol::lookup(&os.family, &os.version);
+        // Debian's LTS is free and run by Debian itself: a release is over when LTS ends.
+        // Elsewhere extended support is paid (ESM, ELS), so the regular date counts.
+        let debian = os.family == "debian";
+        OsReport {
+            family: os.family.clone(),
+            version: os.version.clone(),
+            eol: info.as_ref().is_some_and(|i| {
+                if debian {
+                    i.is_fully_eol(&today)
+                } else {
+                    i.is_eol(&today)
+                }
+            }),
+            eol_date: info.and_then(|i| {
+                if debian {
+                    i.lts_date.or(i.eol_date)
+                } else {
+                    i.eol_date
+                }
+            }),
+            codename: os.codename.clone(),
+            pretty_name: os.pretty_name.clone(),
+        }
+    });
+    let mut warnings = inventory.warnings;
+    warnings.extend(matches.warnings);
+    let mut report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: Tool {
+            name: "bulkhead",
+            version: env!("CARGO_PKG_VERSION"),
+            database: matches.os_ecosystem.clone(),
+        },
+        created_at: store::time::now_utc(),
+        artifact,
+        os,
+        packages: inventory.packages,
+        vulnerabilities: matches.vulnerabilities,
+        summary: Default::default(),
+        warnings,
+    };
+    report.apply(filter);
+    if !global.quiet {
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+        if inventory.os.is_none() && report.packages.is_empty() {
+            eprintln!("note: no OS and no packages found in {}; is it a container image or root filesystem?", args.target);
+        }
+    }
+    output::write(&report, args)?;
+    let eol = report.os.as_ref().is_some_and(|os| os.eol);
+    Ok(if args.exit_code != 0 && report.has_findings() {
+        args.exit_code
+    } else if args.exit_on_eol != 0 && eol {
+        args.exit_on_eol
+    } else {
+        0
+    })
+}

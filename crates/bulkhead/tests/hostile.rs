@@ -1,0 +1,223 @@
+//! Hostile and broken input: each case gives a clear error or a warning naming the file —
+//! never a panic, a hang, or a silently empty report.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+fn scan(target: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec!["image", "--format", "json"];
+    args.extend_from_slice(extra);
+    let t = target.display().to_string();
+    args.push(&t);
+    let out = bulkhead(&args, cache_with_os_feeds());
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn image_with(dir: &Path, layers: Vec<Layer>) -> (std::path::PathBuf, Built) {
+    let built = build(&layers, "amd64");
+    let path = dir.join("oci");
+    oci_layout(&path, &[("t", &built)]);
+    (path, built)
+}
+
+fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
+    layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"))
+}
+
+const STATUS: &str = "Package: bash\nStatus: install ok installed\nVersion: 5.0-4\n\n";
+
+#[test]
+fn path_traversal_entries_are_ignored_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer(
+            "x",
+            vec![
+                os_release("debian", "10"),
+                Node::RawName(
+                    "../../etc/os-release".into(),
+                    b"ID=alpine\nVERSION_ID=3.11.6\n".to_vec(),
+                ),
+                Node::RawName("/var/lib/dpkg/status".into(), STATUS.as_bytes().to_vec()),
+            ],
+        )],
+    );
+    let (code, out, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report["os"]["family"], "debian",
+        "a climbing path must not replace a real file"
+    );
+    // An absolute path is read relative to the image root, as container runtimes do.
+    assert_eq!(report["packages"][0]["name"], "bash");
+    assert!(
+        err.contains("../../etc/os-release") && err.contains("climbs above the root"),
+        "{err}"
+    );
+}
+
+#[test]
+fn symlink_loops_and_dangling_hardlinks_do_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer(
+            "x",
+            vec![
+                Node::Symlink("etc/os-release".into(), "../usr/lib/os-release".into()),
+                Node::Symlink("usr/lib/os-release".into(), "../../etc/os-release".into()),
+                Node::Symlink("loop/a".into(), "b".into()),
+                Node::Symlink("loop/b".into(), "a".into()),
+                Node::Hardlink("var/lib/dpkg/status".into(), "does/not/exist".into()),
+            ],
+        )],
+    );
+    let (code, out, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report["os"].is_null());
+    assert!(
+        err.contains("var/lib/dpkg/status") && err.contains("hard link"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no OS and no packages"),
+        "an empty result is said out loud: {err}"
+    );
+}
+
+#[test]
+fn truncated_gzip_layer_is_an_error_naming_the_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let (layout, built) = image_with(
+        dir.path(),
+        vec![layer(
+            "x",
+            vec![os_release("debian", "10"), file("data", big)],
+        )],
+    );
+    let blob = blob_path(&layout, &built.layer_digests[0]);
+    let bytes = std::fs::read(&blob).unwrap();
+    std::fs::write(&blob, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&built.layer_digests[0][7..]),
+        "names the blob: {err}"
+    );
+}
+
+#[test]
+fn decompression_bomb_stops_at_the_layer_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; 32 << 20];
+    let (layout, _) = image_with(dir.path(), vec![layer("x", vec![file("bomb", zeros)])]);
+    let (code, _, err) = scan(&layout, &["--max-layer-size", "1000000"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("max-layer-size"), "{err}");
+}
+
+#[test]
+fn tampered_layer_fails_the_digest_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plain = layer(
+        "x",
+        vec![
+            os_release("debian", "10"),
+            file("var/lib/dpkg/status", STATUS),
+        ],
+    );
+    plain.compression = Compression::None;
+    let (layout, built) = image_with(dir.path(), vec![plain]);
+    let blob = blob_path(&layout, &built.layer_digests[0]);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"bash").unwrap();
+    bytes[at] = b'c';
+    std::fs::write(&blob, &bytes).unwrap();
+    let (code, _, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("mismatch"), "{err}");
+}
+
+#[test]
+fn missing_blob_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, built) = image_with(
+        dir.path(),
+        vec![layer("x", vec![os_release("debian", "10")])],
+    );
+    std::fs::remove_file(blob_path(&layout, &built.layer_digests[0])).unwrap();
+    let (code, _, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("missing"), "{err}");
+}
+
+#[test]
+fn corrupt_package_databases_are_reported_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer("x", vec![
+            os_release("debian", "10"),
+            file("var/lib/dpkg/status", fixture("anchore+syft/syft/pkg/cataloger/debian/testdata/var/lib/dpkg/status.d/corrupt")),
+            file("lib/apk/db/installed", [0xffu8, 0xfe, 0x00, 0x01]),
+        ])],
+    );
+    let (code, _, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("var/lib/dpkg/status") && err.contains("corrupt dpkg"),
+        "{err}"
+    );
+    assert!(err.contains("lib/apk/db/installed"), "{err}");
+}
+
+#[test]
+fn malformed_advisories_are_refused_and_the_old_database_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let good = shared().join("data/osv/Alpine-secdb-2020.jsonl.zst");
+    let out = bulkhead(&["db", "import", good.to_str().unwrap()], &cache);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, b"{\"id\": \"X-1\", \"affected\": [ {\"package\": ").unwrap();
+    let out = bulkhead(&["db", "import", bad.to_str().unwrap()], &cache);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+    let info = bulkhead(&["db", "info"], &cache);
+    assert!(info.status.success());
+    assert!(
+        String::from_utf8_lossy(&info.stdout).contains("Alpine"),
+        "the previous database is intact"
+    );
+}
+
+#[test]
+fn missing_database_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer("x", vec![os_release("debian", "10")])],
+    );
+    let out = bulkhead(
+        &["image", layout.to_str().unwrap()],
+        &dir.path().join("empty-cache"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("db import"));
+}

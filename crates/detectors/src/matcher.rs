@@ -1,0 +1,333 @@
+//! Matching an inventory against OSV advisories: ECOSYSTEM and SEMVER ranges and `versions`
+//! lists, compared with the ecosystem's own version ordering.
+
+use crate::release;
+use crate::severity::{self, Severity};
+use crate::version::{compare, Scheme};
+use inventory::{Inventory, LayerRef, Warning};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use store::osv::{Advisory, Affected, Event};
+use store::Store;
+
+/// One vulnerable package: the JSON report's `vulnerabilities[]` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vulnerability {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub package: String,
+    pub installed_version: String,
+    pub fixed_version: Option<String>,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_vector: Option<String>,
+    pub ecosystem: String,
+    pub purl: String,
+    /// The package name the advisory names, when it differs (source/origin package).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    /// The OSV ecosystem the advisory came from, e.g. `Debian:11`.
+    pub advisory_ecosystem: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub layer: Option<LayerRef>,
+}
+
+/// Result of matching: the vulnerabilities, and problems worth telling the user.
+#[derive(Debug, Default)]
+pub struct Matches {
+    pub vulnerabilities: Vec<Vulnerability>,
+    pub warnings: Vec<Warning>,
+    /// The OSV ecosystem used for the OS packages, if any.
+    pub os_ecosystem: Option<String>,
+}
+
+/// Matches the OS packages of `inventory` against the store.
+pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, store::Error> {
+    let mut matches = Matches::default();
+    let Some(os) = &inventory.os else {
+        if !inventory.packages.is_empty() {
+            matches
+                .warnings
+                .push(note("OS not detected: OS packages were not matched"));
+        }
+        return Ok(matches);
+    };
+    let present: Vec<String> = store
+        .ecosystems()?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let candidates = release::ecosystems(os);
+    let Some(ecosystem) = candidates.iter().find(|e| present.contains(e)).cloned() else {
+        if !inventory.packages.is_empty() {
+            matches.warnings.push(note(&format!(
+                "the advisory database has no data for {} {} (looked for {}); OS packages were not matched",
+                os.family,
+                os.version,
+                if candidates.is_empty() { "a known ecosystem".to_string() } else { candidates.join(", ") }
+            )));
+        }
+        return Ok(matches);
+    };
+    let Some(scheme) = Scheme::for_ecosystem(&ecosystem) else {
+        return Ok(matches);
+    };
+    // Many binary packages share one source package: look each name up once.
+    let mut by_name: HashMap<String, Vec<Advisory>> = HashMap::new();
+    for package in inventory
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == os.family)
+    {
+        let name = release::advisory_name(&os.family, package);
+        let version = release::advisory_version(&os.family, package);
+        if !by_name.contains_key(name) {
+            by_name.insert(name.to_string(), store.advisories_for(&ecosystem, name)?);
+        }
+        let key = store::name_key(&ecosystem, name);
+        for advisory in &by_name[name] {
+            let relevant = advisory.affected.iter().filter(|a| {
+                a.package.as_ref().is_some_and(|p| {
+                    p.ecosystem == ecosystem && store::name_key(&ecosystem, &p.name) == key
+                })
+            });
+            let mut hit: Option<(&Affected, Option<String>)> = None;
+            for affected in relevant {
+                match affects(affected, scheme, version) {
+                    Ok(Some(fixed)) => {
+                        // Several entries may match; keep the lowest fix that applies.
+                        let better = match (&hit, &fixed) {
+                            (None, _) => true,
+                            (Some((_, Some(old))), Some(new)) => {
+                                compare(scheme, new, old).is_ok_and(|o| o == Ordering::Less)
+                            }
+                            (Some((_, Some(_))), None) => false,
+                            (Some((_, None)), _) => fixed.is_some(),
+                        };
+                        if better {
+                            hit = Some((affected, fixed));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(message) => matches.warnings.push(Warning {
+                        file: package.location.clone(),
+                        layer: None,
+                        message: format!(
+                            "{} {}: {}: {message}",
+                            package.name, package.version, advisory.id
+                        ),
+                    }),
+                }
+            }
+            if let Some((affected, fixed)) = hit {
+                let assessment = severity::assess(advisory, Some(affected));
+                matches.vulnerabilities.push(Vulnerability {
+                    id: advisory.id.clone(),
+                    aliases: aliases(advisory),
+                    package: package.name.clone(),
+                    installed_version: package.version.clone(),
+                    fixed_version: fixed,
+                    severity: assessment.severity,
+                    cvss_score: assessment.score,
+                    cvss_vector: assessment.vector,
+                    ecosystem: package.ecosystem.clone(),
+                    purl: package.purl.clone(),
+                    source_name: (name != package.name).then(|| name.to_string()),
+                    advisory_ecosystem: ecosystem.clone(),
+                    title: advisory.summary.clone(),
+                    url: advisory.references.first().map(|r| r.url.clone()),
+                    layer: package.layer.clone(),
+                });
+            }
+        }
+    }
+    matches.vulnerabilities.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    matches.os_ecosystem = Some(ecosystem);
+    Ok(matches)
+}
+
+fn note(message: &str) -> Warning {
+    Warning {
+        file: String::new(),
+        layer: None,
+        message: message.to_string(),
+    }
+}
+
+/// CVE and other ids: OSV `aliases` plus `upstream` (distro advisories list their CVEs there).
+fn aliases(advisory: &Advisory) -> Vec<String> {
+    let mut all: Vec<String> = advisory
+        .aliases
+        .iter()
+        .chain(&advisory.upstream)
+        .cloned()
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Is `version` affected by this entry? `Ok(Some(fix))` when affected (`fix` is the version
+/// that fixes it, if any), `Ok(None)` when not affected.
+pub fn affects(
+    affected: &Affected,
+    scheme: Scheme,
+    version: &str,
+) -> Result<Option<Option<String>>, String> {
+    let cmp = |a: &str, b: &str| compare(scheme, a, b).map_err(|e| e.to_string());
+    for listed in &affected.versions {
+        if cmp(listed, version)? == Ordering::Equal {
+            return Ok(Some(None));
+        }
+    }
+    for range in affected
+        .ranges
+        .iter()
+        .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
+    {
+        if let Some(fixed) = in_range(&range.events, version, &cmp)? {
+            return Ok(Some(fixed));
+        }
+    }
+    Ok(None)
+}
+
+/// OSV range evaluation without sorting (some ecosystems' orders are not total, and a sort
+/// may panic on those): `version` is affected when some `introduced` at or below it is not
+/// closed by a `fixed`/`limit` at or below it or a `last_affected` below it.
+fn in_range(
+    events: &[Event],
+    version: &str,
+    cmp: &dyn Fn(&str, &str) -> Result<Ordering, String>,
+) -> Result<Option<Option<String>>, String> {
+    // "0" means "from the very first version" and compares below everything.
+    let order = |a: &str, b: &str| -> Result<Ordering, String> {
+        match (a == "0", b == "0") {
+            (true, true) => Ok(Ordering::Equal),
+            (true, false) => Ok(Ordering::Less),
+            (false, true) => Ok(Ordering::Greater),
+            _ => cmp(a, b),
+        }
+    };
+    let mut affected = false;
+    for start in events.iter().filter_map(|e| e.introduced.as_deref()) {
+        if order(start, version)? == Ordering::Greater {
+            continue;
+        }
+        let mut closed = false;
+        for event in events {
+            let (end, inclusive) = match (&event.fixed, &event.limit, &event.last_affected) {
+                (Some(end), _, _) | (_, Some(end), _) => (end.as_str(), false),
+                (_, _, Some(end)) => (end.as_str(), true),
+                _ => continue,
+            };
+            let after_start = order(end, start)? != Ordering::Less;
+            let reached = match order(end, version)? {
+                Ordering::Less => true,
+                Ordering::Equal => !inclusive,
+                Ordering::Greater => false,
+            };
+            if after_start && reached {
+                closed = true;
+                break;
+            }
+        }
+        if !closed {
+            affected = true;
+            break;
+        }
+    }
+    if !affected {
+        return Ok(None);
+    }
+    // The fix to offer: the lowest `fixed` above the installed version.
+    let mut fixed: Option<&str> = None;
+    for candidate in events.iter().filter_map(|e| e.fixed.as_deref()) {
+        if order(candidate, version)? == Ordering::Greater
+            && fixed.map_or(Ok(true), |best| {
+                order(candidate, best).map(|o| o == Ordering::Less)
+            })?
+        {
+            fixed = Some(candidate);
+        }
+    }
+    Ok(Some(fixed.map(str::to_string)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(spec: &[(&str, &str)]) -> Vec<Event> {
+        spec.iter()
+            .map(|(kind, v)| {
+                let v = Some(v.to_string());
+                match *kind {
+                    "introduced" => Event {
+                        introduced: v,
+                        ..Default::default()
+                    },
+                    "fixed" => Event {
+                        fixed: v,
+                        ..Default::default()
+                    },
+                    "last_affected" => Event {
+                        last_affected: v,
+                        ..Default::default()
+                    },
+                    _ => Event {
+                        limit: v,
+                        ..Default::default()
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn check(spec: &[(&str, &str)], version: &str) -> Option<Option<String>> {
+        let cmp = |a: &str, b: &str| compare(Scheme::Semver, a, b).map_err(|e| e.to_string());
+        in_range(&events(spec), version, &cmp).unwrap()
+    }
+
+    #[test]
+    fn ranges_follow_the_osv_rules() {
+        let two = [
+            ("introduced", "1.0.0"),
+            ("fixed", "1.2.0"),
+            ("introduced", "2.0.0"),
+            ("fixed", "2.3.0"),
+        ];
+        assert_eq!(check(&two, "0.9.0"), None);
+        assert_eq!(check(&two, "1.0.0"), Some(Some("1.2.0".into())));
+        assert_eq!(check(&two, "1.2.0"), None);
+        assert_eq!(check(&two, "2.1.0"), Some(Some("2.3.0".into())));
+        assert_eq!(check(&two, "2.3.0"), None);
+        let open = [("introduced", "0")];
+        assert_eq!(check(&open, "0.0.1"), Some(None));
+        let last = [("introduced", "0"), ("last_affected", "1.5.0")];
+        assert_eq!(check(&last, "1.5.0"), Some(None));
+        assert_eq!(check(&last, "1.5.1"), None);
+        let limit = [("introduced", "1.0.0"), ("limit", "1.1.0")];
+        assert_eq!(check(&limit, "1.0.5"), Some(None));
+        assert_eq!(check(&limit, "1.1.0"), None);
+        // Events out of order mean the same.
+        let shuffled = [
+            ("fixed", "2.3.0"),
+            ("introduced", "2.0.0"),
+            ("fixed", "1.2.0"),
+            ("introduced", "1.0.0"),
+        ];
+        assert_eq!(check(&shuffled, "2.1.0"), Some(Some("2.3.0".into())));
+    }
+}

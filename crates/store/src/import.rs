@@ -1,0 +1,477 @@
+//! Atomic import: the new database is built as a temp file next to the old one (a `VACUUM INTO`
+//! copy of it, or empty), all inputs go in one transaction, and the file is then renamed over
+//! `bulkhead.db`. Readers keep whichever file they opened; a crash or a bad input leaves the
+//! previous database as it was, and the temp file is removed (or cleaned up by the next import).
+//!
+//! Policy on bad input: the first malformed record aborts the whole import with an error naming
+//! the file and line (or zip entry); nothing is half-imported.
+
+use crate::body::{self, Decoders, Encoder};
+use crate::error::{Error, Result};
+use crate::osv::Advisory;
+use crate::read::{self, InputFile, Loc};
+use crate::schema::{self, name_key, DB_FILE_NAME};
+use crate::time;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::BTreeSet;
+use std::fs;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub db_path: PathBuf,
+    /// Input files read (downloaded archives count as files).
+    pub files: u64,
+    pub records_read: u64,
+    /// New advisory ids.
+    pub added: u64,
+    /// Known ids whose record had a newer `modified`.
+    pub replaced: u64,
+    /// Known ids whose record was not newer than the stored one (kept as stored).
+    pub unchanged: u64,
+    /// Records read per feed, in input order.
+    pub feeds: Vec<(String, u64)>,
+    /// Advisories in the database afterwards (withdrawn included).
+    pub total_advisories: u64,
+    pub elapsed: Duration,
+}
+
+/// Imports OSV files and directories into `<cache_dir>/bulkhead.db`, adding to what is there.
+///
+/// Inputs: `.json` (one advisory or an array), `.jsonl`/`.ndjson` (one a line), either
+/// `.zst`-compressed, osv.dev `all.zip`; directories are walked recursively (hidden entries and
+/// other file types skipped). Feed name: the file name without extensions, the ecosystem for an
+/// `all.zip`, the directory name for `.json` files found in a directory.
+///
+/// A known id is replaced only by a record with a strictly newer `modified` (compared as times,
+/// not text), so re-importing the same data changes nothing. Withdrawn advisories are stored
+/// but never returned by lookups.
+///
+/// Atomic: the first malformed record (or a record over [`crate::MAX_RECORD_BYTES`]) aborts the
+/// whole import with [`Error::Input`] naming the file and line or zip entry, and the previous
+/// database stays as it was. One import at a time per cache dir ([`Error::Busy`] otherwise);
+/// readers are never blocked.
+pub fn import(
+    cache_dir: &Path,
+    inputs: &[PathBuf],
+    progress: &mut dyn FnMut(&str),
+) -> Result<ImportSummary> {
+    if inputs.is_empty() {
+        return Err(Error::Usage(
+            "nothing to import: give OSV files or directories".into(),
+        ));
+    }
+    let files = read::collect(inputs, progress)?;
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no OSV files (.json, .jsonl, .ndjson, optionally .zst, or all.zip) found in {}",
+            inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let lock = ImportLock::acquire(cache_dir)?;
+    build(cache_dir, &lock, &files, progress)
+}
+
+/// Held for the whole import: an exclusive SQLite lock on `bulkhead.db.lock`. The OS drops it if
+/// the process dies, so a crash never leaves a stale lock behind.
+pub(crate) struct ImportLock {
+    _conn: Connection,
+}
+
+const TEMP_DB_PREFIX: &str = "bulkhead.db.tmp-";
+pub(crate) const DOWNLOAD_PREFIX: &str = "bulkhead-download-";
+
+impl ImportLock {
+    pub(crate) fn acquire(cache_dir: &Path) -> Result<ImportLock> {
+        fs::create_dir_all(cache_dir).map_err(Error::io(cache_dir))?;
+        let path = cache_dir.join(format!("{DB_FILE_NAME}.lock"));
+        let conn = Connection::open(&path).map_err(Error::sql(&path))?;
+        conn.busy_timeout(Duration::from_secs(1))
+            .map_err(Error::sql(&path))?;
+        match conn.execute_batch("BEGIN EXCLUSIVE") {
+            Ok(()) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                return Err(Error::Busy {
+                    dir: cache_dir.to_owned(),
+                })
+            }
+            Err(e) => return Err(Error::sql(&path)(e)),
+        }
+        // We are the only importer now, so any temp file is a leftover of a crashed one.
+        let entries = fs::read_dir(cache_dir).map_err(Error::io(cache_dir))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(TEMP_DB_PREFIX) || name.starts_with(DOWNLOAD_PREFIX) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(ImportLock { _conn: conn })
+    }
+}
+
+/// Deletes a temp file (and SQLite sidecars) when dropped, unless it was renamed into place.
+pub(crate) struct TempPath(pub(crate) Option<PathBuf>);
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(&p);
+            for ext in ["-journal", "-wal", "-shm"] {
+                let mut s = p.clone().into_os_string();
+                s.push(ext);
+                let _ = fs::remove_file(s);
+            }
+        }
+    }
+}
+
+/// Builds the new database from `files` and renames it into place.
+pub(crate) fn build(
+    cache_dir: &Path,
+    _lock: &ImportLock,
+    files: &[InputFile],
+    progress: &mut dyn FnMut(&str),
+) -> Result<ImportSummary> {
+    let start = Instant::now();
+    let db_path = cache_dir.join(DB_FILE_NAME);
+    let tmp_path = cache_dir.join(format!("{TEMP_DB_PREFIX}{}", std::process::id()));
+    let mut tmp = TempPath(Some(tmp_path.clone()));
+    let now = time::now_utc();
+
+    let fresh = !copy_existing(&db_path, &tmp_path, progress)?;
+    let sql = Error::sql(&tmp_path);
+    let mut conn = Connection::open(&tmp_path).map_err(Error::sql(&tmp_path))?;
+    // The temp file is thrown away on any failure, so it needs no journal and no fsync per commit.
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;",
+    )
+    .map_err(Error::sql(&tmp_path))?;
+    if fresh {
+        schema::create(&conn, &now).map_err(Error::sql(&tmp_path))?;
+    }
+
+    let mut summary = ImportSummary {
+        db_path: db_path.clone(),
+        ..Default::default()
+    };
+    let tx = conn.transaction().map_err(Error::sql(&tmp_path))?;
+    {
+        let corrupt = |message| Error::Corrupt {
+            path: db_path.clone(),
+            message,
+        };
+        let mut encoder = Encoder::load(&tx).map_err(corrupt)?;
+        if encoder.dict_id == 0 {
+            let samples = sample(files)?;
+            if let Some(trained) = Encoder::train(&tx, &samples).map_err(corrupt)? {
+                progress(&format!(
+                    "trained a compression dictionary on {} records",
+                    samples.len()
+                ));
+                encoder = trained;
+            }
+        }
+        let mut writer = Writer::new(&tx, &tmp_path, encoder);
+        for file in files {
+            progress(&format!(
+                "importing {} (feed {})",
+                file.path.display(),
+                file.feed
+            ));
+            let before = writer.read;
+            read::read_records(file, &mut |bytes, loc| {
+                writer
+                    .add(&file.feed, bytes, &file.path, loc)
+                    .map(ControlFlow::Continue)
+            })?;
+            let n = writer.read - before;
+            summary.files += 1;
+            let feed_total = match summary.feeds.iter_mut().find(|(f, _)| *f == file.feed) {
+                Some((_, c)) => {
+                    *c += n;
+                    *c
+                }
+                None => {
+                    summary.feeds.push((file.feed.clone(), n));
+                    n
+                }
+            };
+            tx.execute(
+                "INSERT INTO feeds (name, source, imported_at, records_last_import) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET source = excluded.source,
+                   imported_at = excluded.imported_at, records_last_import = excluded.records_last_import",
+                (&file.feed, &file.source, &now, feed_total as i64),
+            )
+            .map_err(Error::sql(&tmp_path))?;
+        }
+        (
+            summary.records_read,
+            summary.added,
+            summary.replaced,
+            summary.unchanged,
+        ) = (writer.read, writer.added, writer.replaced, writer.unchanged);
+    }
+    schema::set_meta(&tx, "updated_at", &now).map_err(Error::sql(&tmp_path))?;
+    tx.commit().map_err(Error::sql(&tmp_path))?;
+
+    summary.total_advisories = conn
+        .query_row("SELECT COUNT(*) FROM advisories", [], |r| {
+            schema::get_u64(r, 0)
+        })
+        .map_err(Error::sql(&tmp_path))?;
+    // Replacements leave free pages behind; compact when they are a sizeable part of the file.
+    let (free, pages): (i64, i64) = conn
+        .query_row(
+            "SELECT * FROM pragma_freelist_count, pragma_page_count",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(Error::sql(&tmp_path))?;
+    if free * 4 > pages {
+        progress("compacting the database");
+        conn.execute_batch("VACUUM")
+            .map_err(Error::sql(&tmp_path))?;
+    }
+    conn.execute_batch("PRAGMA journal_mode = DELETE")
+        .map_err(Error::sql(&tmp_path))?;
+    conn.close().map_err(|(_, e)| sql(e))?;
+
+    install(&tmp_path, &db_path, cache_dir)?;
+    tmp.0 = None;
+    summary.elapsed = start.elapsed();
+    progress(&format!(
+        "imported {} records from {} files ({} new, {} updated, {} unchanged); {} advisories in {}",
+        summary.records_read,
+        summary.files,
+        summary.added,
+        summary.replaced,
+        summary.unchanged,
+        summary.total_advisories,
+        db_path.display()
+    ));
+    Ok(summary)
+}
+
+/// Copies the current database to `tmp` as the starting point. `false` when there is none we can
+/// build on (missing, older schema, unreadable): then the new database holds only the new inputs.
+fn copy_existing(db_path: &Path, tmp: &Path, progress: &mut dyn FnMut(&str)) -> Result<bool> {
+    let conn = match schema::open_checked(db_path) {
+        Ok(conn) => conn,
+        Err(Error::NoDatabase { .. }) => return Ok(false),
+        Err(e @ (Error::Schema { .. } | Error::Corrupt { .. })) => {
+            progress(&format!(
+                "{e}\nbuilding a new database from these inputs only"
+            ));
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
+    let target = tmp.to_str().ok_or_else(|| {
+        Error::Usage(format!("{}: cache path must be valid UTF-8", tmp.display()))
+    })?;
+    conn.execute("VACUUM INTO ?1", [target])
+        .map_err(Error::sql(db_path))?;
+    Ok(true)
+}
+
+/// Records from the head of each input, to train the compression dictionary on.
+fn sample(files: &[InputFile]) -> Result<Vec<Vec<u8>>> {
+    let (mut samples, mut total) = (Vec::new(), 0usize);
+    for file in files {
+        let mut n = 0;
+        read::read_records(file, &mut |bytes, _| {
+            samples.push(bytes.to_vec());
+            (n, total) = (n + 1, total + bytes.len());
+            let enough = n >= body::SAMPLES_PER_FILE || total >= body::MAX_SAMPLE_BYTES;
+            Ok(if enough {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        if total >= body::MAX_SAMPLE_BYTES {
+            break;
+        }
+    }
+    Ok(samples)
+}
+
+/// Makes the built file durable, then atomically replaces the database with it.
+fn install(tmp: &Path, db_path: &Path, cache_dir: &Path) -> Result<()> {
+    fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io(tmp))?;
+    // Sidecars can only be leftovers (we never write bulkhead.db in place); SQLite would apply
+    // a stale journal or WAL to the new file, so they must go first.
+    for ext in ["-journal", "-wal", "-shm"] {
+        let mut s = db_path.to_owned().into_os_string();
+        s.push(ext);
+        let _ = fs::remove_file(s);
+    }
+    fs::rename(tmp, db_path).map_err(Error::io(db_path))?;
+    // Persist the rename; not every platform can open a directory, so failure here is not fatal.
+    if let Ok(dir) = fs::File::open(cache_dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Upserts records: a known id is replaced only by a strictly newer `modified`.
+struct Writer<'c> {
+    tx: &'c Connection,
+    db: PathBuf,
+    encoder: Encoder,
+    decoders: Decoders,
+    read: u64,
+    added: u64,
+    replaced: u64,
+    unchanged: u64,
+}
+
+impl<'c> Writer<'c> {
+    fn new(tx: &'c Connection, db: &Path, encoder: Encoder) -> Self {
+        let decoders = Decoders::default();
+        Writer {
+            tx,
+            db: db.to_owned(),
+            encoder,
+            decoders,
+            read: 0,
+            added: 0,
+            replaced: 0,
+            unchanged: 0,
+        }
+    }
+
+    fn add(&mut self, feed: &str, bytes: &[u8], path: &Path, loc: Loc) -> Result<()> {
+        let bad = |msg: String| Error::input(read::describe(path, loc), msg);
+        let adv: Advisory = serde_json::from_slice(bytes)
+            .map_err(|e| bad(format!("not a valid OSV record: {e}")))?;
+        if adv.id.trim().is_empty() {
+            return Err(bad("record has an empty `id`".into()));
+        }
+        let modified = adv.modified.clone().unwrap_or_default();
+        let modified_key = if modified.is_empty() {
+            String::new()
+        } else {
+            time::sort_key(&modified).ok_or_else(|| {
+                bad(format!(
+                    "{}: `modified` is not an RFC 3339 time: {modified:?}",
+                    adv.id
+                ))
+            })?
+        };
+        self.read += 1;
+        let sql = Error::sql(self.db.clone());
+
+        let existing: Option<(i64, String)> = self
+            .tx
+            .prepare_cached("SELECT rowid, modified_key FROM advisories WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row([&adv.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(Error::sql(&self.db))?;
+        if let Some((_, old_key)) = &existing {
+            if modified_key <= *old_key {
+                self.unchanged += 1;
+                return Ok(());
+            }
+        }
+        let body = self.encoder.encode(bytes).map_err(Error::io(path))?;
+        let dict = self.encoder.dict_id;
+        let withdrawn = adv
+            .withdrawn
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty());
+        let rowid = match existing {
+            Some((rowid, _)) => {
+                self.remove_affected(rowid)?;
+                self.tx
+                    .prepare_cached(
+                        "UPDATE advisories SET feed = ?2, modified = ?3, modified_key = ?4, withdrawn = ?5,
+                         dict = ?6, body = ?7 WHERE rowid = ?1",
+                    )
+                    .and_then(|mut s| s.execute((rowid, feed, &modified, &modified_key, withdrawn, dict, &body)))
+                    .map_err(sql)?;
+                self.replaced += 1;
+                rowid
+            }
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO advisories (id, feed, modified, modified_key, withdrawn, dict, body)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .and_then(|mut s| s.execute((&adv.id, feed, &modified, &modified_key, withdrawn, dict, &body)))
+                    .map_err(sql)?;
+                self.added += 1;
+                self.tx.last_insert_rowid()
+            }
+        };
+        let mut ins = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO affected (ecosystem, name_key, adv) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(Error::sql(&self.db))?;
+        for (eco, key) in package_keys(&adv) {
+            ins.execute((eco, key, rowid))
+                .map_err(Error::sql(&self.db))?;
+        }
+        Ok(())
+    }
+
+    /// Drops the index rows of a stored advisory, found from its stored body.
+    fn remove_affected(&mut self, rowid: i64) -> Result<()> {
+        let (dict, body): (i64, Vec<u8>) = self
+            .tx
+            .query_row(
+                "SELECT dict, body FROM advisories WHERE rowid = ?1",
+                [rowid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(Error::sql(&self.db))?;
+        let old = self
+            .decoders
+            .decode(self.tx, dict, &body)
+            .map_err(|message| Error::Corrupt {
+                path: self.db.clone(),
+                message,
+            })?;
+        let mut del = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM affected WHERE ecosystem = ?1 AND name_key = ?2 AND adv = ?3",
+            )
+            .map_err(Error::sql(&self.db))?;
+        for (eco, key) in package_keys(&old) {
+            del.execute((eco, key, rowid))
+                .map_err(Error::sql(&self.db))?;
+        }
+        Ok(())
+    }
+}
+
+/// The distinct (ecosystem, name key) pairs an advisory is indexed under.
+fn package_keys(adv: &Advisory) -> BTreeSet<(&str, String)> {
+    adv.affected
+        .iter()
+        .filter_map(|a| a.package.as_ref())
+        .filter(|p| !p.ecosystem.is_empty() && !p.name.is_empty())
+        .map(|p| (p.ecosystem.as_str(), name_key(&p.ecosystem, &p.name)))
+        .collect()
+}

@@ -1,0 +1,396 @@
+//! Input formats: finds OSV files under the import paths and streams their records as raw JSON.
+//! `.json` (one object or an array), `.jsonl`/`.ndjson` (one object a line), either of those
+//! `.zst`-compressed (decompressed as a stream), and osv.dev's `all.zip` (one `<ID>.json` per entry).
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+/// Largest single advisory accepted (the biggest real ones are a few hundred KiB).
+pub const MAX_RECORD_BYTES: u64 = 16 << 20;
+/// Largest `.json` document (it is parsed whole); bigger collections should be JSONL.
+pub const MAX_JSON_DOCUMENT_BYTES: u64 = 256 << 20;
+/// More entries than any osv.dev archive has; stops a crafted zip from running forever.
+pub const MAX_ZIP_ENTRIES: usize = 5_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Jsonl,
+    Zip,
+}
+
+/// One file to import.
+#[derive(Debug, Clone)]
+pub(crate) struct InputFile {
+    pub path: PathBuf,
+    pub format: Format,
+    pub zstd: bool,
+    /// Where its records are counted in `info`.
+    pub feed: String,
+    /// Shown in `info`: the path, or the URL it was downloaded from.
+    pub source: String,
+}
+
+/// Where a record came from, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Loc<'a> {
+    Whole,
+    Line(u64),
+    Element(usize),
+    Entry(&'a str),
+}
+
+pub(crate) fn describe(path: &Path, loc: Loc) -> String {
+    let p = path.display();
+    match loc {
+        Loc::Whole => p.to_string(),
+        Loc::Line(n) => format!("{p}:{n}"),
+        Loc::Element(i) => format!("{p}: array element {i}"),
+        Loc::Entry(name) => format!("{p}!{name}"),
+    }
+}
+
+/// The format of a file name, with whether it is zstd-compressed, and the name without extensions.
+fn classify(file_name: &str) -> Option<(Format, bool, &str)> {
+    let lower = file_name.to_ascii_lowercase();
+    let (zst, rest_len) = match lower.strip_suffix(".zst") {
+        Some(r) => (true, r.len()),
+        None => (false, lower.len()),
+    };
+    let rest = &lower[..rest_len];
+    let (format, ext) = if rest.ends_with(".jsonl") {
+        (Format::Jsonl, ".jsonl")
+    } else if rest.ends_with(".ndjson") {
+        (Format::Jsonl, ".ndjson")
+    } else if rest.ends_with(".json") {
+        (Format::Json, ".json")
+    } else if rest.ends_with(".zip") && !zst {
+        (Format::Zip, ".zip")
+    } else {
+        return None;
+    };
+    // ASCII lowercasing keeps byte offsets, so the stem can be cut from the original name.
+    Some((format, zst, &file_name[..rest_len - ext.len()]))
+}
+
+/// Expands the import paths: files are taken as given (unknown extensions are an error),
+/// directories are walked recursively in name order, skipping hidden entries, symlinked
+/// directories and files of other types.
+pub(crate) fn collect(
+    inputs: &[PathBuf],
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<InputFile>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(Error::io(input))?;
+        if meta.is_dir() {
+            let dir_name = input
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "osv".into());
+            let mut skipped = 0u64;
+            walk(input, &dir_name, &mut out, &mut skipped)?;
+            if skipped > 0 {
+                progress(&format!(
+                    "{}: skipped {skipped} files that are not OSV JSON/JSONL/zip",
+                    input.display()
+                ));
+            }
+        } else {
+            let file = input_file(input, None)?.ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: unknown file type; expected .json, .jsonl, .ndjson (optionally .zst) or an osv.dev all.zip",
+                    input.display()
+                ))
+            })?;
+            out.push(file);
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, dir_feed: &str, out: &mut Vec<InputFile>, skipped: &mut u64) -> Result<()> {
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(Error::io(dir))?
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(Error::io(dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type().map_err(Error::io(&path))?;
+        if kind.is_dir() {
+            walk(&path, dir_feed, out, skipped)?;
+        } else if kind.is_symlink() && path.is_dir() {
+            *skipped += 1;
+        } else {
+            match input_file(&path, Some(dir_feed))? {
+                Some(f) => out.push(f),
+                None => *skipped += 1,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `dir_feed`: the feed of single-advisory `.json` files found in a walked directory (a directory
+/// of `<ID>.json` files is one feed, not thousands).
+fn input_file(path: &Path, dir_feed: Option<&str>) -> Result<Option<InputFile>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some((format, zstd, stem)) = classify(&name) else {
+        return Ok(None);
+    };
+    let feed = match (format, dir_feed) {
+        (Format::Json, Some(dir)) => dir.to_owned(),
+        (Format::Zip, _) if stem.eq_ignore_ascii_case("all") => {
+            zip_feed(path)?.unwrap_or_else(|| stem.to_owned())
+        }
+        _ => stem.to_owned(),
+    };
+    Ok(Some(InputFile {
+        path: path.to_owned(),
+        format,
+        zstd,
+        feed,
+        source: path.display().to_string(),
+    }))
+}
+
+/// Opens a zip for reading, with an error that hints at a bad download.
+pub(crate) fn open_zip(path: &Path) -> Result<zip::ZipArchive<BufReader<File>>> {
+    let file = File::open(path).map_err(Error::io(path))?;
+    zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            format!("not a readable zip archive (truncated or corrupt download?): {e}"),
+        )
+    })
+}
+
+/// The ecosystem (without `:version`) of the first record in an osv.dev `all.zip` that names one.
+fn zip_feed(path: &Path) -> Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(default)]
+        affected: Vec<HeadAffected>,
+    }
+    #[derive(Deserialize)]
+    struct HeadAffected {
+        package: Option<HeadPackage>,
+    }
+    #[derive(Deserialize)]
+    struct HeadPackage {
+        ecosystem: String,
+    }
+    let mut archive = open_zip(path)?;
+    for i in 0..archive.len().min(1000) {
+        let Ok(entry) = archive.by_index(i) else {
+            continue;
+        };
+        if entry.is_dir() || entry.size() > MAX_RECORD_BYTES {
+            continue;
+        }
+        let mut buf = Vec::new();
+        if entry.take(MAX_RECORD_BYTES).read_to_end(&mut buf).is_err() {
+            continue;
+        }
+        if let Ok(head) = serde_json::from_slice::<Head>(&buf) {
+            let eco = head
+                .affected
+                .into_iter()
+                .filter_map(|a| a.package)
+                .map(|p| p.ecosystem)
+                .next();
+            if let Some(eco) = eco {
+                return Ok(Some(eco.split(':').next().unwrap_or_default().to_owned()));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Gets each record; `Break` stops reading the file early (used for sampling).
+pub(crate) type Sink<'s> = dyn FnMut(&[u8], Loc) -> Result<ControlFlow<()>> + 's;
+
+/// Streams every record of `file` (raw JSON bytes, trimmed) to `sink`.
+pub(crate) fn read_records(file: &InputFile, sink: &mut Sink) -> Result<()> {
+    if file.format == Format::Zip {
+        return read_zip(&file.path, sink);
+    }
+    let f = File::open(&file.path).map_err(Error::io(&file.path))?;
+    let reader: Box<dyn Read> = if file.zstd {
+        Box::new(zstd::Decoder::new(f).map_err(Error::io(&file.path))?)
+    } else {
+        Box::new(f)
+    };
+    let reader = BufReader::with_capacity(256 << 10, reader);
+    match file.format {
+        Format::Jsonl => read_jsonl(&file.path, reader, sink),
+        _ => read_json(&file.path, reader, sink),
+    }
+}
+
+fn read_err(path: &Path, loc: Loc, e: std::io::Error) -> Error {
+    Error::input(describe(path, loc), format!("read error: {e}"))
+}
+
+fn too_big(path: &Path, loc: Loc, limit: u64) -> Error {
+    Error::input(
+        describe(path, loc),
+        format!("record is larger than the {} MiB limit", limit >> 20),
+    )
+}
+
+fn read_jsonl(path: &Path, mut reader: impl BufRead, sink: &mut Sink) -> Result<()> {
+    let mut buf = Vec::new();
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        line += 1;
+        // Bounded: a missing newline in a huge stream must not be buffered whole.
+        let n = (&mut reader)
+            .take(MAX_RECORD_BYTES + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| read_err(path, Loc::Line(line), e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        if buf.len() as u64 > MAX_RECORD_BYTES && buf.last() != Some(&b'\n') {
+            return Err(too_big(path, Loc::Line(line), MAX_RECORD_BYTES));
+        }
+        let rec = buf.trim_ascii();
+        if !rec.is_empty() && sink(rec, Loc::Line(line))?.is_break() {
+            return Ok(());
+        }
+    }
+}
+
+fn read_json(path: &Path, reader: impl Read, sink: &mut Sink) -> Result<()> {
+    let mut buf = Vec::new();
+    reader
+        .take(MAX_JSON_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| read_err(path, Loc::Whole, e))?;
+    if buf.len() as u64 > MAX_JSON_DOCUMENT_BYTES {
+        return Err(Error::input(
+            describe(path, Loc::Whole),
+            format!(
+                "JSON document is larger than {} MiB; split it or use JSONL (one record a line)",
+                MAX_JSON_DOCUMENT_BYTES >> 20
+            ),
+        ));
+    }
+    let doc = buf
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&buf)
+        .trim_ascii();
+    if doc.first() != Some(&b'[') {
+        if doc.len() as u64 > MAX_RECORD_BYTES {
+            return Err(too_big(path, Loc::Whole, MAX_RECORD_BYTES));
+        }
+        return sink(doc, Loc::Whole).map(|_| ());
+    }
+    let items: Vec<&RawValue> = serde_json::from_slice(doc).map_err(|e| {
+        Error::input(
+            describe(path, Loc::Whole),
+            format!("not a JSON array of OSV records: {e}"),
+        )
+    })?;
+    for (i, item) in items.iter().enumerate() {
+        let bytes = item.get().as_bytes();
+        if bytes.len() as u64 > MAX_RECORD_BYTES {
+            return Err(too_big(path, Loc::Element(i), MAX_RECORD_BYTES));
+        }
+        if sink(bytes, Loc::Element(i))?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn read_zip(path: &Path, sink: &mut Sink) -> Result<()> {
+    let mut archive = open_zip(path)?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(Error::input(
+            path.display().to_string(),
+            format!(
+                "zip has {} entries, over the limit of {MAX_ZIP_ENTRIES}",
+                archive.len()
+            ),
+        ));
+    }
+    let mut buf = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|e| {
+            Error::input(
+                path.display().to_string(),
+                format!("zip entry {i} is unreadable (truncated download?): {e}"),
+            )
+        })?;
+        let name = entry.name().to_owned();
+        if entry.is_dir() || !name.to_ascii_lowercase().ends_with(".json") {
+            continue;
+        }
+        let loc = Loc::Entry(&name);
+        // The declared size is checked first (cheap zip-bomb guard), the read is bounded anyway
+        // because the header can lie.
+        if entry.size() > MAX_RECORD_BYTES {
+            return Err(Error::input(
+                describe(path, loc),
+                format!(
+                    "entry declares {} bytes uncompressed, over the {} MiB limit for one advisory",
+                    entry.size(),
+                    MAX_RECORD_BYTES >> 20
+                ),
+            ));
+        }
+        buf.clear();
+        entry
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| read_err(path, loc, e))?;
+        if buf.len() as u64 > MAX_RECORD_BYTES {
+            return Err(too_big(path, loc, MAX_RECORD_BYTES));
+        }
+        if sink(buf.trim_ascii(), loc)?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_names() {
+        assert_eq!(
+            classify("Debian-DSA-DLA.jsonl.zst"),
+            Some((Format::Jsonl, true, "Debian-DSA-DLA"))
+        );
+        assert_eq!(
+            classify("crates.io.jsonl.zst"),
+            Some((Format::Jsonl, true, "crates.io"))
+        );
+        assert_eq!(
+            classify("GO-2020-0001.json"),
+            Some((Format::Json, false, "GO-2020-0001"))
+        );
+        assert_eq!(classify("x.NDJSON"), Some((Format::Jsonl, false, "x")));
+        assert_eq!(classify("all.zip"), Some((Format::Zip, false, "all")));
+        assert_eq!(classify("all.zip.zst"), None);
+        assert_eq!(classify("README.md"), None);
+    }
+}

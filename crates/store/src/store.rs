@@ -1,0 +1,112 @@
+//! Reading the database: `Store` and the advisory lookup.
+
+use crate::body::Decoders;
+use crate::error::{Error, Result};
+use crate::osv::Advisory;
+use crate::schema::{self, get_u64, name_key, DB_FILE_NAME};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// A read-only handle on `<cache_dir>/bulkhead.db`. It keeps reading the file it opened even if an
+/// import replaces the database meanwhile; open a new `Store` to see the new data.
+/// `Sync`: lookups from several threads are serialised on one connection.
+pub struct Store {
+    pub(crate) path: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub conn: Connection,
+    decoders: Decoders,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the advisory database in `cache_dir`: [`Error::NoDatabase`] if none was imported yet,
+    /// [`Error::Schema`] if it was written by a bulkhead with another schema version.
+    pub fn open(cache_dir: &Path) -> Result<Store> {
+        let path = cache_dir.join(DB_FILE_NAME);
+        let conn = schema::open_checked(&path)?;
+        Ok(Store {
+            path,
+            inner: Mutex::new(Inner {
+                conn,
+                decoders: Decoders::default(),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere while holding the lock cannot leave a read-only connection inconsistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every non-withdrawn advisory with an `affected[]` package in exactly `ecosystem`
+    /// (e.g. `Debian:11`, `Alpine:v3.11`, `PyPI`) named `name` (PyPI names compared per PEP 503,
+    /// others exactly), ordered by id. The whole advisory is returned, all `affected[]` entries included.
+    pub fn advisories_for(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>> {
+        let mut guard = self.lock();
+        let Inner { conn, decoders } = &mut *guard;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT a.dict, a.body FROM affected f JOIN advisories a ON a.rowid = f.adv
+                 WHERE f.ecosystem = ?1 AND f.name_key = ?2 AND a.withdrawn = 0 ORDER BY a.id",
+            )
+            .map_err(Error::sql(&self.path))?;
+        let rows = stmt
+            .query_map((ecosystem, name_key(ecosystem, name)), |r| {
+                Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(Error::sql(&self.path))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (dict, body) = row.map_err(Error::sql(&self.path))?;
+            let adv = decoders.decode(conn, dict, &body);
+            out.push(adv.map_err(|message| Error::Corrupt {
+                path: self.path.clone(),
+                message,
+            })?);
+        }
+        Ok(out)
+    }
+
+    /// The ecosystems present, each with its number of non-withdrawn advisories, sorted by name.
+    pub fn ecosystems(&self) -> Result<Vec<(String, u64)>> {
+        let guard = self.lock();
+        let mut stmt = guard
+            .conn
+            .prepare_cached(
+                "SELECT f.ecosystem, COUNT(DISTINCT f.adv) FROM affected f
+                 JOIN advisories a ON a.rowid = f.adv WHERE a.withdrawn = 0
+                 GROUP BY f.ecosystem ORDER BY f.ecosystem",
+            )
+            .map_err(Error::sql(&self.path))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, get_u64(r, 1)?)))
+            .map_err(Error::sql(&self.path))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(Error::sql(&self.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn store_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Store>();
+    }
+}
