@@ -20,5 +20,6 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(OsAnalyzer),
         Box::new(DpkgCataloger),
         Box::new(ApkCataloger),
+        Box::new(RpmCataloger),
     ]
 }

@@ -101,6 +101,9 @@ fn finish(
 ) -> anyhow::Result<u8> {
     inventory.assign_os();
     let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
+    if !global.quiet {
+        warn_if_stale(&store);
+    }
     let matches = matcher::match_inventory(&store, &inventory).with_context(|| {
         format!(
             "matching against the advisory database in {}",
@@ -169,4 +172,19 @@ fn finish(
     } else {
         0
     })
+}
+
+/// Advisories change daily: say so when the database has not been refreshed for a week.
+fn warn_if_stale(store: &store::Store) {
+    const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+    let age = std::fs::metadata(store.path())
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok());
+    if let Some(age) = age.filter(|a| *a > WEEK) {
+        eprintln!(
+            "note: the advisory database is {} days old; refresh it with `bulkhead db update` (or `bulkhead db import PATH`)",
+            age.as_secs() / 86400
+        );
+    }
 }

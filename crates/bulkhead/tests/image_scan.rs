@@ -393,3 +393,65 @@ fn filters_and_exit_codes() {
         with_fix
     );
 }
+
+#[test]
+fn alpine_packages_are_matched_by_origin() {
+    // The real Alpine 3.18 database (15 packages), presented as Alpine 3.11 so that the real
+    // v3.11 advisories for its origins (musl, busybox, openssl, …) are candidates. Every fix in
+    // that 2020 feed predates these 2023 versions, so none may be reported; a package matched
+    // by its own name instead of its origin (libcrypto3 → openssl) would also show here.
+    let db = fixture("google+osv-scalibr/extractor/filesystem/os/apk/testdata/installed");
+    let dir = tempfile::tempdir().unwrap();
+    let built = build(
+        &[layer(
+            "ADD alpine",
+            vec![
+                os_release("alpine", "3.11.6"),
+                file("lib/apk/db/installed", &db),
+            ],
+        )],
+        "amd64",
+    );
+    oci_layout(&dir.path().join("oci"), &[("x", &built)]);
+    let report = scan_json(&dir.path().join("oci"), &[]);
+    let text = String::from_utf8(db).unwrap();
+    let names: BTreeSet<&str> = text.lines().filter_map(|l| l.strip_prefix("P:")).collect();
+    let got: BTreeSet<&str> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, names);
+    let crypto = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libcrypto3")
+        .unwrap();
+    assert_eq!(crypto["source_name"], "openssl");
+    assert_eq!(crypto["ecosystem"], "alpine");
+    assert!(crypto["purl"]
+        .as_str()
+        .unwrap()
+        .starts_with("pkg:apk/alpine/libcrypto3@3.1.0-r4"));
+    assert_eq!(report["tool"]["database"], "Alpine:v3.11");
+    assert_eq!(report["vulnerabilities"].as_array().unwrap().len(), 0);
+
+    // Presented as what it is, Alpine 3.18: the database has no v3.18 data, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let built = build(
+        &[layer(
+            "ADD alpine",
+            vec![
+                os_release("alpine", "3.18.4"),
+                file("lib/apk/db/installed", &text),
+            ],
+        )],
+        "amd64",
+    );
+    oci_layout(&dir.path().join("oci"), &[("x", &built)]);
+    let report = scan_json(&dir.path().join("oci"), &[]);
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("no data for alpine 3.18"), "{warnings}");
+}
