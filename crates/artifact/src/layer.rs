@@ -100,6 +100,44 @@ impl Read for Decoder<'_> {
     }
 }
 
+/// Some real layers (umoci's, for one) end right after the last file's data, without the
+/// padding to 512 bytes and the two zero blocks that close a tar. Once the stream ends this
+/// supplies them, so such a layer reads like any other; digests are taken below it, over the
+/// real bytes only, and a file cut short still fails.
+struct Trailer<R> {
+    inner: R,
+    read: u64,
+    padding: Option<u64>,
+}
+
+impl<R: Read> Trailer<R> {
+    fn new(inner: R) -> Self {
+        Trailer {
+            inner,
+            read: 0,
+            padding: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Trailer<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.padding.is_none() {
+            let n = self.inner.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                self.read += n as u64;
+                return Ok(n);
+            }
+            self.padding = Some((512 - self.read % 512) % 512 + 1024);
+        }
+        let left = self.padding.as_mut().expect("set above");
+        let n = (*left).min(buf.len() as u64) as usize;
+        buf[..n].fill(0);
+        *left -= n as u64;
+        Ok(n)
+    }
+}
+
 fn analyze_layer(
     index: usize,
     desc: &LayerDesc,
@@ -138,13 +176,17 @@ fn analyze_layer(
         layer: Some(layer.clone()),
         ..LayerResult::default()
     };
-    let mut archive = tar::Archive::new(tar_stream);
+    let mut archive = tar::Archive::new(Trailer::new(tar_stream));
     walk(&mut archive, &layer.digest, analyzers, limits, &mut result)
         .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
 
     // The tar may end before the stream does (padding): hash what is left too.
     let corrupt = |e: std::io::Error| fail(format!("truncated or corrupt layer: {e}"));
-    let (metered, diff_id, _) = archive.into_inner().finish_into_inner().map_err(corrupt)?;
+    let (metered, diff_id, _) = archive
+        .into_inner()
+        .inner
+        .finish_into_inner()
+        .map_err(corrupt)?;
     let (blob_digest, blob_size) = metered.inner.finish().map_err(corrupt)?;
     let mismatch = |what: &str, expected: &str, actual: String| {
         fail(format!(

@@ -221,3 +221,27 @@ fn missing_database_says_what_to_do() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("db import"));
 }
+
+#[test]
+fn layer_without_tar_trailer_is_read() {
+    // umoci writes layers like this; their diff_id covers exactly these bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cut = layer(
+        "umoci insert",
+        vec![
+            os_release("debian", "10"),
+            file("var/lib/dpkg/status", STATUS),
+        ],
+    );
+    cut.without_trailer = true;
+    let (layout, built) = image_with(dir.path(), vec![cut]);
+    assert_ne!(
+        built.layer_tars[0].len() % 512,
+        0,
+        "the test layer really is cut"
+    );
+    let (code, out, err) = scan(&layout, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["packages"][0]["name"], "bash");
+}

@@ -90,15 +90,13 @@ pub struct Warning {
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.layer {
-            Some(layer) => write!(
-                f,
-                "{} (layer {}): {}",
-                self.file,
-                short(layer),
-                self.message
-            ),
-            None => write!(f, "{}: {}", self.file, self.message),
+        match (&self.layer, self.file.is_empty()) {
+            (Some(layer), _) => {
+                let layer = short(layer);
+                write!(f, "{} (layer {layer}): {}", self.file, self.message)
+            }
+            (None, false) => write!(f, "{}: {}", self.file, self.message),
+            (None, true) => f.write_str(&self.message),
         }
     }
 }

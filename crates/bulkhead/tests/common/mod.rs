@@ -53,6 +53,8 @@ pub struct Layer {
     pub nodes: Vec<Node>,
     pub compression: Compression,
     pub created_by: String,
+    /// Cut the tar right after the last file's data, as some real tools write layers.
+    pub without_trailer: bool,
 }
 
 pub fn layer(created_by: &str, nodes: Vec<Node>) -> Layer {
@@ -60,6 +62,7 @@ pub fn layer(created_by: &str, nodes: Vec<Node>) -> Layer {
         nodes,
         compression: Compression::Gzip,
         created_by: created_by.to_string(),
+        without_trailer: false,
     }
 }
 
@@ -157,7 +160,11 @@ pub fn build(layers: &[Layer], arch: &str) -> Built {
     let mut descriptors = Vec::new();
     let mut layer_tars = Vec::new();
     for l in layers {
-        let tar = tar_bytes(&l.nodes);
+        let mut tar = tar_bytes(&l.nodes);
+        if let (true, Some(Node::File(_, last))) = (l.without_trailer, l.nodes.last()) {
+            let padding = (512 - last.len() % 512) % 512;
+            tar.truncate(tar.len() - 1024 - padding);
+        }
         diff_ids.push(sha256(&tar));
         let blob = compress(&tar, l.compression);
         let digest = sha256(&blob);
