@@ -455,3 +455,105 @@ fn alpine_packages_are_matched_by_origin() {
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("no data for alpine 3.18"), "{warnings}");
 }
+
+/// `rpm`'s own ordering (its embedded Lua `rpm.vercmp`, epochs included) for many pairs at once.
+fn rpm_lt_all(pairs: &[(String, String)]) -> Vec<bool> {
+    let mut lua = String::from("%{lua: ");
+    for (a, b) in pairs {
+        lua.push_str(&format!("print(rpm.vercmp([[{a}]], [[{b}]]) .. \" \") "));
+    }
+    lua.push('}');
+    let out = Command::new("rpm")
+        .args(["--eval", &lua])
+        .output()
+        .expect("rpm (apt-get install rpm)");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let got: Vec<bool> = text.split_whitespace().map(|v| v == "-1").collect();
+    assert_eq!(got.len(), pairs.len(), "rpm answered every pair");
+    got
+}
+
+#[test]
+fn rpm_sqlite_database_matched_against_almalinux_by_rpm() {
+    // The real CBL-Mariner 2.0 rpmdb.sqlite (129 packages) presented as AlmaLinux 9, so the real
+    // AlmaLinux 9 errata (binary package names) are candidates, each decided by rpm itself.
+    let db = fixture("knqyf263+go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite");
+    let dir = tempfile::tempdir().unwrap();
+    let built = build(
+        &[layer(
+            "ADD rootfs",
+            vec![
+                os_release("almalinux", "9.3"),
+                file("var/lib/rpm/rpmdb.sqlite", &db),
+            ],
+        )],
+        "amd64",
+    );
+    oci_layout(&dir.path().join("oci"), &[("x", &built)]);
+    let report = scan_json(&dir.path().join("oci"), &[]);
+    let packages = report["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), 129);
+
+    let raw = std::fs::read(shared().join("data/osv/AlmaLinux.jsonl.zst")).unwrap();
+    let feed = String::from_utf8(zstd::decode_all(raw.as_slice()).unwrap()).unwrap();
+    let installed: HashMap<&str, &str> = packages
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+        .collect();
+    let mut candidates: Vec<(String, String, String)> = Vec::new(); // (package, id, fixed)
+    for line in feed.lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        for affected in record["affected"].as_array().unwrap() {
+            let name = affected["package"]["name"].as_str().unwrap();
+            if affected["package"]["ecosystem"] != "AlmaLinux:9" || !installed.contains_key(name) {
+                continue;
+            }
+            for range in affected["ranges"].as_array().into_iter().flatten() {
+                for event in range["events"].as_array().unwrap() {
+                    if let Some(fixed) = event["fixed"].as_str() {
+                        candidates.push((
+                            name.to_string(),
+                            record["id"].as_str().unwrap().to_string(),
+                            fixed.to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let pairs: Vec<(String, String)> = candidates
+        .iter()
+        .map(|(p, _, fixed)| (installed[p.as_str()].to_string(), fixed.clone()))
+        .collect();
+    let lower = rpm_lt_all(&pairs);
+    // An advisory may list several fixes for one package (module streams): the lowest applies.
+    let mut want: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for ((package, id, fixed), lt) in candidates.into_iter().zip(lower) {
+        if lt {
+            want.entry((package, id)).or_default().push(fixed);
+        }
+    }
+    let got: BTreeSet<(String, String)> = found(&report)
+        .into_iter()
+        .map(|(p, id, _)| (p, id))
+        .collect();
+    println!(
+        "mariner rpmdb as AlmaLinux 9: {} packages, {} findings",
+        packages.len(),
+        got.len()
+    );
+    assert_eq!(got, want.keys().cloned().collect::<BTreeSet<_>>());
+    assert!(
+        got.len() > 10,
+        "old packages against current errata give real findings"
+    );
+    for p in packages {
+        assert!(
+            p["purl"]
+                .as_str()
+                .unwrap()
+                .starts_with("pkg:rpm/almalinux/"),
+            "{p}"
+        );
+    }
+}
