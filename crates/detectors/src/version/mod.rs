@@ -193,6 +193,22 @@ pub(crate) fn split_run(s: &str, pred: impl Fn(u8) -> bool) -> (&str, &str) {
     s.split_at(end)
 }
 
+/// Test helper: `a` against `b`, checking that `b` against `a` says the reverse.
+#[cfg(test)]
+pub(crate) fn ordered(
+    compare: impl Fn(&str, &str) -> Result<Ordering, VersionError>,
+    a: &str,
+    b: &str,
+) -> Ordering {
+    let ord = compare(a, b).unwrap();
+    assert_eq!(
+        compare(b, a).unwrap(),
+        ord.reverse(),
+        "{a} vs {b} not antisymmetric"
+    );
+    ord
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
