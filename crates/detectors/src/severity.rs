@@ -70,17 +70,10 @@ impl Severity {
         }
     }
 
-    /// NVD's bands for CVSS v2 scores (v2 itself defines none); no `Critical`.
+    /// NVD's bands for CVSS v2 scores (v2 itself defines none): the v3 bands without
+    /// `Critical`.
     fn from_cvss_v2_score(score: f64) -> Severity {
-        if !score.is_finite() || !(0.1..=10.0).contains(&score) {
-            Severity::Unknown
-        } else if score < 4.0 {
-            Severity::Low
-        } else if score < 7.0 {
-            Severity::Medium
-        } else {
-            Severity::High
-        }
+        Self::from_cvss_score(score).min(Severity::High)
     }
 }
 
