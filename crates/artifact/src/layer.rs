@@ -1,7 +1,7 @@
 //! Streaming one image layer: hash the blob, decompress, hash the tar, walk it once.
 
 use crate::paths::normalize;
-use crate::{Analyzer, ArtifactError, LayerResult, Limits, Progress};
+use crate::{Analyzer, ArtifactError, FileMeta, LayerResult, Limits, Progress};
 use inventory::{LayerRef, Warning};
 use rayon::prelude::*;
 use source::{BlobStore, DigestReader, Image, LayerDesc};
@@ -247,17 +247,24 @@ pub(crate) fn walk<R: Read>(
             continue;
         }
         let kind = entry.header().entry_type();
-        let wanted: Vec<&dyn Analyzer> = analyzers
-            .iter()
-            .copied()
-            .filter(|a| a.wants(&path))
-            .collect();
-        if wanted.is_empty() {
-            continue;
-        }
+        let wanted_by_path = || analyzers.iter().any(|a| a.wants(&path));
         match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let size = entry.size();
+                let mode = entry.header().mode().unwrap_or(0) & 0o7777;
+                let file = FileMeta {
+                    path: &path,
+                    mode,
+                    size,
+                };
+                let wanted: Vec<&dyn Analyzer> = analyzers
+                    .iter()
+                    .copied()
+                    .filter(|a| a.wants_file(&file))
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
                 if size > limits.max_file_size {
                     result.warnings.push(warning(
                         &path,
@@ -271,10 +278,10 @@ pub(crate) fn walk<R: Read>(
                 }
                 let mut content = Vec::with_capacity(size as usize);
                 entry.read_to_end(&mut content)?;
-                run(&wanted, &path, &content, layer, result);
+                run(&wanted, &file, &content, layer, result);
                 analyzed.insert(path);
             }
-            tar::EntryType::Link => {
+            tar::EntryType::Link if wanted_by_path() => {
                 // A hard link names an earlier member of this layer; analyze it as that file.
                 let target = entry
                     .link_name_bytes()
@@ -296,7 +303,9 @@ pub(crate) fn walk<R: Read>(
                     }
                 }
             }
-            _ => result.shadowed.push(path),
+            tar::EntryType::Link => {}
+            _ if wanted_by_path() => result.shadowed.push(path),
+            _ => {}
         }
     }
     Ok(())
@@ -304,21 +313,21 @@ pub(crate) fn walk<R: Read>(
 
 pub(crate) fn run(
     wanted: &[&dyn Analyzer],
-    path: &str,
+    file: &FileMeta,
     content: &[u8],
     layer: &str,
     result: &mut LayerResult,
 ) {
     for analyzer in wanted {
-        match analyzer.analyze(path, content) {
+        match analyzer.analyze_file(file, content) {
             Ok(found) if found.is_empty() => {}
             Ok(found) => result
                 .files
-                .entry(path.to_string())
+                .entry(file.path.to_string())
                 .or_default()
                 .extend(found),
             Err(message) => result.warnings.push(warning(
-                path,
+                file.path,
                 layer,
                 &format!("{}: {message}", analyzer.name()),
             )),

@@ -17,6 +17,16 @@ use inventory::{FileResult, LayerRef, Warning};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// What the pass knows about a regular file before reading it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta<'a> {
+    /// Relative to the root, without a leading `/`.
+    pub path: &'a str,
+    /// Unix permission bits, including setuid (0o4000), setgid (0o2000) and sticky.
+    pub mode: u32,
+    pub size: u64,
+}
+
 /// Something that reads files during the pass. Analyzers see only the files they ask for.
 pub trait Analyzer: Send + Sync {
     fn name(&self) -> &'static str;
@@ -26,9 +36,18 @@ pub trait Analyzer: Send + Sync {
     }
     /// `path` is relative to the root, without a leading `/`.
     fn wants(&self, path: &str) -> bool;
+    /// Analyzers that choose by more than the path (executables, setuid files, every text
+    /// file under a size cap) override this; the pass calls it for each regular file.
+    fn wants_file(&self, file: &FileMeta) -> bool {
+        self.wants(file.path)
+    }
     /// A problem with the file is an `Err` with a message; the pass records it as a warning
     /// naming the file and layer and goes on.
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String>;
+    /// What the pass calls; override it when the result needs the mode or size.
+    fn analyze_file(&self, file: &FileMeta, content: &[u8]) -> Result<Vec<FileResult>, String> {
+        self.analyze(file.path, content)
+    }
 }
 
 /// Bounds that keep hostile artifacts from exhausting memory or time.

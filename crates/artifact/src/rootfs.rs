@@ -1,9 +1,10 @@
 //! A root filesystem on disk (an unpacked image, or `/` of a host) as a single layer.
 
 use crate::layer::warning;
-use crate::{Analyzer, ArtifactError, LayerResult, Limits};
+use crate::{Analyzer, ArtifactError, FileMeta, LayerResult, Limits};
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Kernel and device trees hold no packages and can hang a reader.
@@ -74,16 +75,27 @@ fn visit(
             visit(&entry.path(), &path, depth + 1, analyzers, limits, result);
             continue;
         }
+        if !kind.is_file() {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        let file = FileMeta {
+            path: &path,
+            mode: meta.permissions().mode() & 0o7777,
+            size: meta.len(),
+        };
         let wanted: Vec<&dyn Analyzer> = analyzers
             .iter()
             .copied()
-            .filter(|a| a.wants(&path))
+            .filter(|a| a.wants_file(&file))
             .collect();
-        if wanted.is_empty() || !kind.is_file() {
+        if wanted.is_empty() {
             continue;
         }
         match read_capped(&entry.path(), limits.max_file_size) {
-            Ok(content) => crate::layer::run(&wanted, &path, &content, "", result),
+            Ok(content) => crate::layer::run(&wanted, &file, &content, "", result),
             Err(message) => result.warnings.push(warning(&path, "", &message)),
         }
     }

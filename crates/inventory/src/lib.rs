@@ -2,6 +2,9 @@
 //! contributes, and the squashed inventory of a whole artifact that detectors match.
 
 pub mod purl;
+pub mod severity;
+
+pub use severity::Severity;
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +67,10 @@ pub enum PackageDb {
     Dpkg,
     Apk,
     Rpm,
+    /// A language ecosystem's manifest, lock file, metadata or binary: the packages carry
+    /// their own `ecosystem` (`pypi`, `npm`, `go`, `crates.io`, `maven`, `rubygems`,
+    /// `packagist`, `nuget`: the OSV ecosystem name in lower case).
+    Language,
 }
 
 /// What an analyzer found in one file.

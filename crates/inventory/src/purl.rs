@@ -21,6 +21,8 @@ pub fn os_package(db: PackageDb, os: Option<&OsRelease>, package: &Package) -> S
         PackageDb::Dpkg => "deb",
         PackageDb::Apk => "apk",
         PackageDb::Rpm => "rpm",
+        // Language catalogers build their own purls; this is not called for them.
+        PackageDb::Language => return package.purl.clone(),
     };
     let namespace = os.map_or(kind, |os| os.family.as_str());
     let (epoch, version) = match (db, package.version.split_once(':')) {
