@@ -3,6 +3,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod lang;
 pub mod os;
 mod records;
 pub mod rpm;

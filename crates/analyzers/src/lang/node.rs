@@ -1,0 +1,1 @@
+//! node cataloger (in progress).

@@ -1,0 +1,1 @@
+//! php cataloger (in progress).

@@ -1,0 +1,1 @@
+//! python cataloger (in progress).

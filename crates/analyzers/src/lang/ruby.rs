@@ -1,0 +1,1 @@
+//! ruby cataloger (in progress).
