@@ -6,10 +6,12 @@ pub mod binary;
 pub mod dotnet;
 pub mod go_buildinfo;
 pub mod golang;
+pub mod java;
 pub mod node;
 pub mod php;
 pub mod python;
 pub mod ruby;
+pub mod rust;
 
 use inventory::{FileResult, Package, PackageDb};
 
@@ -124,6 +126,104 @@ pub fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// One `[[package]]` table of a generated TOML lock file (`poetry.lock`, `uv.lock`,
+/// `Cargo.lock`): its top-level `name`, `version` and the raw `source` value.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LockEntry {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+}
+
+/// The `[[package]]` tables of a lock file written by a tool: one `key = value` per line, so
+/// a line reader is exact here; keys inside sub-tables (`[package.dependencies]`) are ignored.
+pub fn toml_packages(text: &str) -> Vec<LockEntry> {
+    let mut entries = Vec::new();
+    let mut current: Option<LockEntry> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            entries.extend(current.take().filter(|e| !e.name.is_empty()));
+            if line == "[[package]]" {
+                current = Some(LockEntry::default());
+            }
+            continue;
+        }
+        let (Some(entry), Some((key, value))) = (current.as_mut(), line.split_once('=')) else {
+            continue;
+        };
+        let value = value.trim();
+        match key.trim() {
+            "name" => entry.name = toml_string(value).unwrap_or_default(),
+            "version" => entry.version = toml_string(value).unwrap_or_default(),
+            "source" => entry.source = value.to_string(),
+            _ => {}
+        }
+    }
+    entries.extend(current.filter(|e| !e.name.is_empty()));
+    entries
+}
+
+/// A TOML basic or literal string on one line, without escapes beyond `\"`.
+fn toml_string(value: &str) -> Option<String> {
+    let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let body = &value[1..];
+    let end = body.find(quote)?;
+    Some(body[..end].to_string())
+}
+
+/// Where OS package managers install language packages, by package database: a language
+/// package read from there belongs to an OS package and is reported once, as the OS package
+/// (whose advisories the distribution publishes). The rule is by directory, not by file
+/// list: pip writes to `/usr/local/...` on Debian, Ubuntu and RHEL-family systems, so these
+/// directories hold only what dpkg/rpm put there. Alpine's pip and apk share
+/// `/usr/lib/python3.X/site-packages`, so nothing is dropped there (apk file lists would be
+/// needed to tell them apart).
+const OS_OWNED: &[(&str, &[&str])] = &[
+    (
+        "dpkg",
+        &[
+            "usr/lib/python3/dist-packages/",
+            "usr/lib/python2.7/dist-packages/",
+            "usr/share/rubygems-integration/",
+        ],
+    ),
+    (
+        "rpm",
+        &[
+            "usr/lib/python3",
+            "usr/lib64/python3",
+            "usr/share/gems/specifications/",
+        ],
+    ),
+];
+
+/// Drops the language packages an OS package manager installed (see [`OS_OWNED`]); call it
+/// on the squashed inventory before the OS packages are renamed to the OS family.
+pub fn drop_os_owned(inventory: &mut inventory::Inventory) {
+    let owned: Vec<&str> = OS_OWNED
+        .iter()
+        .filter(|(db, _)| inventory.packages.iter().any(|p| p.ecosystem == *db))
+        .flat_map(|(_, dirs)| dirs.iter().copied())
+        .collect();
+    if owned.is_empty() {
+        return;
+    }
+    inventory.packages.retain(|p| {
+        !(is_language(&p.ecosystem)
+            && owned.iter().any(|dir| {
+                p.location.starts_with(dir)
+                    && (dir.ends_with('/') || p.location.contains("/site-packages/"))
+            }))
+    });
+}
+
+/// Whether packages of this ecosystem come from a language cataloger.
+pub fn is_language(ecosystem_name: &str) -> bool {
+    use ecosystem::*;
+    [PYPI, NPM, GO, CRATES_IO, MAVEN, RUBYGEMS, PACKAGIST, NUGET].contains(&ecosystem_name)
+}
+
 /// Whether a name and version look like a real package: non-empty, one line, no control
 /// characters, bounded length. Hostile manifests are filtered through this.
 pub fn plausible(name: &str, version: &str) -> bool {
@@ -139,9 +239,15 @@ mod tests {
 
     #[test]
     fn purls_follow_the_spec_per_type() {
-        assert_eq!(purl("npm", "@babel/core", "7.0.0"), "pkg:npm/%40babel/core@7.0.0");
+        assert_eq!(
+            purl("npm", "@babel/core", "7.0.0"),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
         assert_eq!(purl("npm", "lodash", "4.17.20"), "pkg:npm/lodash@4.17.20");
-        assert_eq!(purl("pypi", "Django_Rest", "1.0"), "pkg:pypi/django-rest@1.0");
+        assert_eq!(
+            purl("pypi", "Django_Rest", "1.0"),
+            "pkg:pypi/django-rest@1.0"
+        );
         assert_eq!(
             purl("maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
             "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
@@ -156,12 +262,48 @@ mod tests {
         );
         assert_eq!(purl("rubygems", "rack", "2.2.3"), "pkg:gem/rack@2.2.3");
         assert_eq!(purl("crates.io", "serde", "1.0.0"), "pkg:cargo/serde@1.0.0");
-        assert_eq!(purl("nuget", "Newtonsoft.Json", "12.0.1"), "pkg:nuget/Newtonsoft.Json@12.0.1");
+        assert_eq!(
+            purl("nuget", "Newtonsoft.Json", "12.0.1"),
+            "pkg:nuget/Newtonsoft.Json@12.0.1"
+        );
     }
 
     #[test]
     fn text_refuses_bad_utf8_and_drops_bom() {
         assert!(text(b"\xff\xfe").is_err());
         assert_eq!(text("\u{feff}{}".as_bytes()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn os_owned_python_is_dropped_only_when_that_os_database_is_present() {
+        let site = "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA";
+        let local = "usr/local/lib/python3.11/dist-packages/six-1.16.0.dist-info/METADATA";
+        let rpm_site = "usr/lib/python3.9/site-packages/six-1.15.0.dist-info/METADATA";
+        let mut inv = inventory::Inventory::default();
+        for location in [site, local, rpm_site] {
+            inv.packages
+                .push(package("pypi", "six", "1.16.0", location));
+        }
+        let mut only_language = inv.clone();
+        drop_os_owned(&mut only_language);
+        assert_eq!(only_language.packages.len(), 3);
+        let mut dpkg = package("dpkg", "python3-six", "1.16.0-4", "var/lib/dpkg/status");
+        dpkg.purl.clear();
+        inv.packages.push(dpkg);
+        drop_os_owned(&mut inv);
+        let left: Vec<&str> = inv.packages.iter().map(|p| p.location.as_str()).collect();
+        assert_eq!(left, [local, rpm_site, "var/lib/dpkg/status"]);
+    }
+
+    #[test]
+    fn lock_tables_read_top_level_keys_only() {
+        let lock = "[[package]]\nname = \"idna\"\nversion = \"2.7\"\n\n[package.dependencies]\nversion = \"x\"\n\n[[package]]\nname = 'app'\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n[metadata]\nname = \"no\"\n";
+        let got = toml_packages(lock);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].name.as_str(), got[0].version.as_str()),
+            ("idna", "2.7")
+        );
+        assert!(got[1].source.contains("editable"));
     }
 }
