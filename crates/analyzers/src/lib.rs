@@ -22,5 +22,10 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(DpkgCataloger),
         Box::new(ApkCataloger),
         Box::new(RpmCataloger),
+        Box::new(lang::golang::GoBinaryCataloger),
+        Box::new(lang::golang::GoModCataloger),
+        Box::new(lang::rust::RustBinaryCataloger),
+        Box::new(lang::rust::CargoLockCataloger),
+        Box::new(lang::java::JavaArchiveCataloger),
     ]
 }
