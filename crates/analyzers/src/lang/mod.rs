@@ -3,11 +3,7 @@
 //! ecosystem name in lower case and a purl built by [`purl`].
 
 pub mod binary;
-pub mod binary;
 pub mod dotnet;
-pub mod go_buildinfo;
-pub mod golang;
-pub mod java;
 pub mod go_buildinfo;
 pub mod golang;
 pub mod java;
@@ -15,7 +11,6 @@ pub mod node;
 pub mod php;
 pub mod python;
 pub mod ruby;
-pub mod rust;
 pub mod rust;
 
 use inventory::{FileResult, Package, PackageDb};
