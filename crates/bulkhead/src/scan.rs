@@ -99,6 +99,7 @@ fn finish(
     artifact: Artifact,
     mut inventory: Inventory,
 ) -> anyhow::Result<u8> {
+    analyzers::lang::drop_os_owned(&mut inventory);
     inventory.assign_os();
     let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
     if !global.quiet {
@@ -151,6 +152,7 @@ fn finish(
         os,
         packages: inventory.packages,
         vulnerabilities: matches.vulnerabilities,
+        malware: matches.malware,
         summary: Default::default(),
         warnings,
     };

@@ -1,6 +1,7 @@
 //! Detection: advisory matching over an inventory, version ordering, severity, end of life.
 
 pub mod eol;
+pub mod language;
 pub mod matcher;
 pub mod release;
 pub mod severity;

@@ -4,7 +4,7 @@
 use crate::release;
 use crate::severity::{self, Severity};
 use crate::version::{compare, Scheme};
-use inventory::{Inventory, LayerRef, Warning};
+use inventory::{Inventory, LayerRef, Package, Warning};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -45,18 +45,40 @@ pub struct Matches {
     pub warnings: Vec<Warning>,
     /// The OSV ecosystem used for the OS packages, if any.
     pub os_ecosystem: Option<String>,
+    /// Language packages named by malicious-package reports (`MAL-*`).
+    pub malware: Vec<crate::language::Malware>,
 }
 
-/// Matches the OS packages of `inventory` against the store.
+/// Matches the OS packages and the language packages of `inventory` against the store.
 pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, store::Error> {
     let mut matches = Matches::default();
+    match_os(store, inventory, &mut matches)?;
+    crate::language::match_packages(store, inventory, &mut matches)?;
+    matches.vulnerabilities.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(matches)
+}
+
+fn match_os(
+    store: &Store,
+    inventory: &Inventory,
+    matches: &mut Matches,
+) -> Result<(), store::Error> {
+    let has_os_packages = inventory
+        .packages
+        .iter()
+        .any(|p| crate::language::osv_ecosystem(&p.ecosystem).is_none());
     let Some(os) = &inventory.os else {
-        if !inventory.packages.is_empty() {
+        if has_os_packages {
             matches
                 .warnings
                 .push(note("OS not detected: OS packages were not matched"));
         }
-        return Ok(matches);
+        return Ok(());
     };
     let present: Vec<String> = store
         .ecosystems()?
@@ -65,7 +87,7 @@ pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, 
         .collect();
     let candidates = release::ecosystems(os);
     let Some(ecosystem) = candidates.iter().find(|e| present.contains(e)).cloned() else {
-        if !inventory.packages.is_empty() {
+        if has_os_packages {
             matches.warnings.push(note(&format!(
                 "the advisory database has no data for {} {} (looked for {}); OS packages were not matched",
                 os.family,
@@ -73,10 +95,10 @@ pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, 
                 if candidates.is_empty() { "a known ecosystem".to_string() } else { candidates.join(", ") }
             )));
         }
-        return Ok(matches);
+        return Ok(());
     };
     let Some(scheme) = Scheme::for_ecosystem(&ecosystem) else {
-        return Ok(matches);
+        return Ok(());
     };
     // Many binary packages share one source package: look each name up once.
     let mut by_name: HashMap<String, Vec<Advisory>> = HashMap::new();
@@ -92,69 +114,99 @@ pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, 
         }
         let key = store::name_key(&ecosystem, name);
         for advisory in &by_name[name] {
-            let relevant = advisory.affected.iter().filter(|a| {
-                a.package.as_ref().is_some_and(|p| {
-                    p.ecosystem == ecosystem && store::name_key(&ecosystem, &p.name) == key
-                })
-            });
-            let mut hit: Option<(&Affected, Option<String>)> = None;
-            for affected in relevant {
-                match affects(affected, scheme, version) {
-                    Ok(Some(fixed)) => {
-                        // Several entries may match; keep the lowest fix that applies.
-                        let better = match (&hit, &fixed) {
-                            (None, _) => true,
-                            (Some((_, Some(old))), Some(new)) => {
-                                compare(scheme, new, old).is_ok_and(|o| o == Ordering::Less)
-                            }
-                            (Some((_, Some(_))), None) => false,
-                            (Some((_, None)), _) => fixed.is_some(),
-                        };
-                        if better {
-                            hit = Some((affected, fixed));
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(message) => matches.warnings.push(Warning {
-                        file: package.location.clone(),
-                        layer: None,
-                        message: format!(
-                            "{} {}: {}: {message}",
-                            package.name, package.version, advisory.id
-                        ),
-                    }),
-                }
-            }
+            let hit = best_hit(
+                advisory,
+                &ecosystem,
+                &key,
+                scheme,
+                version,
+                package,
+                &mut matches.warnings,
+            );
             if let Some((affected, fixed)) = hit {
-                let assessment = severity::assess(advisory, Some(affected));
-                matches.vulnerabilities.push(Vulnerability {
-                    id: advisory.id.clone(),
-                    aliases: aliases(advisory),
-                    package: package.name.clone(),
-                    installed_version: package.version.clone(),
-                    fixed_version: fixed,
-                    severity: assessment.severity,
-                    cvss_score: assessment.score,
-                    cvss_vector: assessment.vector,
-                    ecosystem: package.ecosystem.clone(),
-                    purl: package.purl.clone(),
-                    source_name: (name != package.name).then(|| name.to_string()),
-                    advisory_ecosystem: ecosystem.clone(),
-                    title: advisory.summary.clone(),
-                    url: advisory.references.first().map(|r| r.url.clone()),
-                    layer: package.layer.clone(),
-                });
+                let mut v = vulnerability(advisory, affected, fixed, package, &ecosystem);
+                v.source_name = (name != package.name).then(|| name.to_string());
+                matches.vulnerabilities.push(v);
             }
         }
     }
-    matches.vulnerabilities.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.package.cmp(&b.package))
-            .then_with(|| a.id.cmp(&b.id))
-    });
     matches.os_ecosystem = Some(ecosystem);
-    Ok(matches)
+    Ok(())
+}
+
+/// The `affected[]` entry of `advisory` for this package that matches `version`, with the
+/// fix to offer; several entries may match, the lowest fix wins. Comparison errors become
+/// warnings naming the package's file.
+pub(crate) fn best_hit<'a>(
+    advisory: &'a Advisory,
+    ecosystem: &str,
+    key: &str,
+    scheme: Scheme,
+    version: &str,
+    package: &Package,
+    warnings: &mut Vec<Warning>,
+) -> Option<(&'a Affected, Option<String>)> {
+    let relevant = advisory.affected.iter().filter(|a| {
+        a.package
+            .as_ref()
+            .is_some_and(|p| p.ecosystem == ecosystem && store::name_key(ecosystem, &p.name) == key)
+    });
+    let mut hit: Option<(&Affected, Option<String>)> = None;
+    for affected in relevant {
+        match affects(affected, scheme, version) {
+            Ok(Some(fixed)) => {
+                let better = match (&hit, &fixed) {
+                    (None, _) => true,
+                    (Some((_, Some(old))), Some(new)) => {
+                        compare(scheme, new, old).is_ok_and(|o| o == Ordering::Less)
+                    }
+                    (Some((_, Some(_))), None) => false,
+                    (Some((_, None)), _) => fixed.is_some(),
+                };
+                if better {
+                    hit = Some((affected, fixed));
+                }
+            }
+            Ok(None) => {}
+            Err(message) => warnings.push(Warning {
+                file: package.location.clone(),
+                layer: None,
+                message: format!(
+                    "{} {}: {}: {message}",
+                    package.name, package.version, advisory.id
+                ),
+            }),
+        }
+    }
+    hit
+}
+
+/// The report entry for `package` hit by `advisory` through `affected`.
+pub(crate) fn vulnerability(
+    advisory: &Advisory,
+    affected: &Affected,
+    fixed: Option<String>,
+    package: &Package,
+    ecosystem: &str,
+) -> Vulnerability {
+    let assessment = severity::assess(advisory, Some(affected));
+    Vulnerability {
+        id: advisory.id.clone(),
+        aliases: aliases(advisory),
+        package: package.name.clone(),
+        installed_version: package.version.clone(),
+        fixed_version: fixed,
+        severity: assessment.severity,
+        cvss_score: assessment.score,
+        cvss_vector: assessment.vector,
+        ecosystem: package.ecosystem.clone(),
+        purl: package.purl.clone(),
+        source_name: None,
+        advisory_ecosystem: ecosystem.to_string(),
+        title: advisory.summary.clone(),
+        url: advisory.references.first().map(|r| r.url.clone()),
+        layer: package.layer.clone(),
+    }
 }
 
 fn note(message: &str) -> Warning {
@@ -186,8 +238,10 @@ pub fn affects(
     version: &str,
 ) -> Result<Option<Option<String>>, String> {
     let cmp = |a: &str, b: &str| compare(scheme, a, b).map_err(|e| e.to_string());
+    // A listed version the scheme cannot parse is the advisory's problem, not the package's:
+    // it simply does not match.
     for listed in &affected.versions {
-        if cmp(listed, version)? == Ordering::Equal {
+        if listed == version || cmp(listed, version).is_ok_and(|o| o == Ordering::Equal) {
             return Ok(Some(None));
         }
     }

@@ -7,6 +7,7 @@ mod table;
 pub use json::write_json;
 pub use table::write_table;
 
+use detectors::language::Malware;
 use detectors::matcher::Vulnerability;
 use detectors::severity::Severity;
 use inventory::{Package, Warning};
@@ -25,6 +26,8 @@ pub struct Report {
     pub os: Option<OsReport>,
     pub packages: Vec<Package>,
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Packages named by malicious-package reports (`MAL-*`): always CRITICAL.
+    pub malware: Vec<Malware>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
 }
@@ -82,6 +85,8 @@ pub struct OsReport {
 pub struct Summary {
     pub packages: usize,
     pub vulnerabilities: usize,
+    /// Malicious packages found (not counted in `vulnerabilities` or `by_severity`).
+    pub malware: usize,
     /// Counts by severity after filters, e.g. `{"CRITICAL": 2, "HIGH": 5}`.
     pub by_severity: BTreeMap<Severity, usize>,
 }
@@ -95,8 +100,12 @@ pub struct Filter {
 }
 
 impl Report {
-    /// Drops the findings the filter excludes and recounts the summary.
+    /// Drops the findings the filter excludes and recounts the summary. Malware is CRITICAL
+    /// and never "unfixed away": only a severity list without CRITICAL hides it.
     pub fn apply(&mut self, filter: &Filter) {
+        if !(filter.severities.is_empty() || filter.severities.contains(&Severity::Critical)) {
+            self.malware.clear();
+        }
         self.vulnerabilities.retain(|v| {
             (filter.severities.is_empty() || filter.severities.contains(&v.severity))
                 && !(filter.ignore_unfixed && v.fixed_version.is_none())
@@ -112,12 +121,13 @@ impl Report {
         self.summary = Summary {
             packages: self.packages.len(),
             vulnerabilities: self.vulnerabilities.len(),
+            malware: self.malware.len(),
             by_severity,
         };
     }
 
     /// Findings that should fail a CI run under `--exit-code`.
     pub fn has_findings(&self) -> bool {
-        !self.vulnerabilities.is_empty()
+        !self.vulnerabilities.is_empty() || !self.malware.is_empty()
     }
 }

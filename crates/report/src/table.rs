@@ -55,18 +55,14 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
         report.summary.vulnerabilities,
         counts.join(", ")
     )?;
+    if !report.malware.is_empty() {
+        writeln!(out, "MALWARE: {} malicious package(s)", report.malware.len())?;
+        write_malware(report, out, colour_on)?;
+    }
     if report.vulnerabilities.is_empty() {
         return Ok(());
     }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if !colour_on {
-        table.force_no_tty();
-    } else {
-        table.enforce_styling();
-    }
+    let mut table = new_table(colour_on);
     table.set_header([
         "Package",
         "Vulnerability",
@@ -93,6 +89,38 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
             Cell::new(&v.installed_version),
             Cell::new(v.fixed_version.as_deref().unwrap_or("")),
             Cell::new(layer),
+        ]);
+    }
+    writeln!(out, "{table}")
+}
+
+fn new_table(colour_on: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !colour_on {
+        table.force_no_tty();
+    } else {
+        table.enforce_styling();
+    }
+    table
+}
+
+/// Malicious packages get their own table, above the vulnerabilities: they are not a bug to
+/// patch but code to remove.
+fn write_malware(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::io::Result<()> {
+    let mut table = new_table(colour_on);
+    table.set_header(["Package", "Malware", "Severity", "Version", "Location"]);
+    for m in &report.malware {
+        table.add_row(vec![
+            Cell::new(format!("{} ({})", m.package, m.ecosystem)),
+            Cell::new(&m.id),
+            Cell::new(Severity::Critical.to_string())
+                .fg(colour(Severity::Critical))
+                .add_attribute(Attribute::Bold),
+            Cell::new(&m.version),
+            Cell::new(&m.location),
         ]);
     }
     writeln!(out, "{table}")
