@@ -62,7 +62,25 @@ impl Executable {
             }
         })
         .map_err(|_| "executable headers could not be parsed".to_string())?;
-        parsed.map(Some)
+        let exe = parsed?;
+        let len = bytes.len() as u64;
+        let past_end = exe
+            .sections
+            .iter()
+            .chain(&exe.segments)
+            .find(|r| r.size > 0 && r.offset.checked_add(r.size).is_none_or(|end| end > len));
+        if let Some(region) = past_end {
+            return Err(format!(
+                "truncated executable: {} at offset {} runs past the end ({len} bytes)",
+                if region.name.is_empty() {
+                    "a segment"
+                } else {
+                    &region.name
+                },
+                region.offset
+            ));
+        }
+        Ok(Some(exe))
     }
 
     /// The bytes of the first section with one of these names.

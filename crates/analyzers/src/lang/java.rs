@@ -10,6 +10,8 @@ use std::io::{Cursor, Read};
 
 /// Archives inside archives deeper than this are refused (real ones nest 2 or 3 deep).
 const MAX_DEPTH: usize = 4;
+/// Largest nested archive inflated (it is held in memory to be read as a zip).
+const MAX_NESTED: u64 = 128 << 20;
 /// Most bytes inflated for one top-level archive, nested archives included.
 const MAX_TOTAL: u64 = 512 << 20;
 /// Most entries one archive may list.
@@ -78,7 +80,7 @@ pub fn archive(
                     "{location}!{name}: archives nested deeper than {MAX_DEPTH} levels"
                 ));
             }
-            let inner = read(&mut entry, &name, location, *budget, budget)?;
+            let inner = read(&mut entry, &name, location, MAX_NESTED, budget)?;
             nested.push((name, inner));
         }
     }

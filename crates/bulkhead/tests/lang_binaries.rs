@@ -1,0 +1,643 @@
+//! Go, Rust and Java packages from artifacts built here by the real tools (Debian's `go`,
+//! `cargo auditable`, the JDK's `javac`/`jar`), checked against what those tools report
+//! themselves (`go version -m`, the Cargo.lock cargo wrote) or what the test put in, then
+//! scanned in a real OCI image and matched against the real OSV Go and crates.io feeds.
+//! Tools are installed by `.ci/setup-lang-binaries.sh`.
+
+mod common;
+
+use analyzers::lang::rust::RustBinaryCataloger;
+use analyzers::lang::{golang::GoBinaryCataloger, java::JavaArchiveCataloger};
+use artifact::Analyzer;
+use common::*;
+use inventory::FileResult;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SETUP: &str = ".ci/setup-lang-binaries.sh";
+
+/// Runs a tool, asserting success; a missing tool names the setup script.
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} — install it with {SETUP}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn write(path: &Path, text: impl AsRef<[u8]>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn packages(results: Vec<FileResult>) -> BTreeSet<(String, String)> {
+    results
+        .into_iter()
+        .flat_map(|r| match r {
+            FileResult::Packages { packages, .. } => packages,
+            other => panic!("unexpected {other:?}"),
+        })
+        .map(|p| (p.name, p.version))
+        .collect()
+}
+
+// ---------- Go ----------
+
+/// A Go program with a dependency replaced by a local directory (`example.com/lib`) and a
+/// vendored module under a real module path and version (`golang.org/x/text v0.3.0`, a
+/// stand-in package written here: the build is offline), built with `go build`.
+fn go_app(dir: &Path) -> PathBuf {
+    let src = dir.join("go");
+    write(
+        &src.join("go.mod"),
+        "module example.com/app\n\ngo 1.19\n\nrequire (\n\texample.com/lib v1.2.3\n\
+         \tgolang.org/x/text v0.3.0\n)\n\nreplace example.com/lib => ./lib\n",
+    );
+    let lib = "package lib\n\nfunc Name() string { return \"lib\" }\n";
+    write(
+        &src.join("lib/go.mod"),
+        "module example.com/lib\n\ngo 1.19\n",
+    );
+    write(&src.join("lib/lib.go"), lib);
+    write(&src.join("vendor/example.com/lib/lib.go"), lib);
+    write(
+        &src.join("vendor/golang.org/x/text/language/language.go"),
+        "package language\n\nfunc Tag() string { return \"en\" }\n",
+    );
+    write(
+        &src.join("vendor/modules.txt"),
+        "# example.com/lib v1.2.3 => ./lib\n## explicit; go 1.19\nexample.com/lib\n\
+         # golang.org/x/text v0.3.0\n## explicit\ngolang.org/x/text/language\n\
+         # example.com/lib => ./lib\n",
+    );
+    write(
+        &src.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n\t\"golang.org/x/text/language\"\n)\n\n\
+         func main() { fmt.Println(lib.Name(), language.Tag()) }\n",
+    );
+    let bin = dir.join("goapp");
+    run(Command::new("go")
+        .args(["build", "-o"])
+        .arg(&bin)
+        .arg(".")
+        .current_dir(&src)
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=vendor")
+        .env("CGO_ENABLED", "0")
+        .env("GOCACHE", dir.join("gocache")));
+    bin
+}
+
+/// What `go version` and `go version -m` say: the stdlib version as OSV names it (`go1.19.8`
+/// → `1.19.8`, `go1.20` → `1.20.0`) and each module, a replacement by a module version
+/// taking its place and one by a local directory leaving the version `(devel)`.
+fn go_oracle(bin: &Path) -> BTreeSet<(String, String)> {
+    let version = run(Command::new("go").arg("version"));
+    let toolchain = version
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_start_matches("go");
+    let stdlib = if toolchain.matches('.').count() == 1 {
+        format!("{toolchain}.0")
+    } else {
+        toolchain.to_string()
+    };
+    let mut modules: Vec<(String, String)> = Vec::new();
+    for line in run(Command::new("go").args(["version", "-m"]).arg(bin)).lines() {
+        let fields: Vec<&str> = line.trim_start_matches('\t').split('\t').collect();
+        match fields.as_slice() {
+            ["mod" | "dep", path, version, ..] => {
+                modules.push((path.to_string(), version.to_string()))
+            }
+            ["=>", path, version, ..] => {
+                let last = modules.last_mut().unwrap();
+                *last = if version.is_empty() || *version == "(devel)" {
+                    (last.0.clone(), "(devel)".into())
+                } else {
+                    (path.to_string(), version.to_string())
+                };
+            }
+            _ => {}
+        }
+    }
+    modules.push(("stdlib".into(), stdlib));
+    modules.into_iter().collect()
+}
+
+#[test]
+fn go_binary_agrees_with_go_version_m() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = go_app(dir.path());
+    let want = go_oracle(&bin);
+    assert!(
+        want.contains(&("golang.org/x/text".into(), "v0.3.0".into())),
+        "{want:?}"
+    );
+    let bytes = std::fs::read(&bin).unwrap();
+    let got = packages(GoBinaryCataloger.analyze("usr/bin/goapp", &bytes).unwrap());
+    assert_eq!(got, want);
+
+    // Every truncation of the real binary is an error or a result, never a panic.
+    for len in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
+        let _ = GoBinaryCataloger.analyze("usr/bin/goapp", &bytes[..len]);
+    }
+}
+
+// ---------- Rust ----------
+
+/// The itoa version the workspace itself locks, so its .crate is in the local cargo cache.
+fn cached_crate(name: &str) -> (String, PathBuf) {
+    let lock =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).unwrap();
+    let marker = format!("name = \"{name}\"\nversion = \"");
+    let at = lock.find(&marker).unwrap() + marker.len();
+    let version = lock[at..].split('"').next().unwrap().to_string();
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let file = format!("{name}-{version}.crate");
+    let found = std::fs::read_dir(home.join("registry/cache"))
+        .unwrap()
+        .map(|d| d.unwrap().path().join(&file))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{file} is not in the cargo cache"));
+    (version, found)
+}
+
+/// A binary built by `cargo auditable build --offline` from a vendored crates.io source: the
+/// real itoa crate from the cargo cache, and `smallvec 0.6.9`, a stand-in written here under
+/// a real name and version so the binary carries a crate with real advisories.
+/// Returns the binary and the Cargo.lock cargo wrote.
+fn rust_app(dir: &Path) -> (PathBuf, String) {
+    let src = dir.join("rs");
+    let vendor = src.join("vendor");
+    let (itoa, crate_file) = cached_crate("itoa");
+    std::fs::create_dir_all(&vendor).unwrap();
+    let crate_bytes = std::fs::read(&crate_file).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(crate_bytes.as_slice()))
+        .unpack(&vendor)
+        .unwrap();
+    std::fs::rename(vendor.join(format!("itoa-{itoa}")), vendor.join("itoa")).unwrap();
+    let checksum = |bytes: &[u8]| sha256(bytes).trim_start_matches("sha256:").to_string();
+    write(
+        &vendor.join("itoa/.cargo-checksum.json"),
+        format!(r#"{{"files":{{}},"package":"{}"}}"#, checksum(&crate_bytes)),
+    );
+    write(
+        &vendor.join("smallvec/Cargo.toml"),
+        "[package]\nname = \"smallvec\"\nversion = \"0.6.9\"\nedition = \"2018\"\n",
+    );
+    write(
+        &vendor.join("smallvec/src/lib.rs"),
+        "pub fn len() -> usize { 0 }\n",
+    );
+    write(
+        &vendor.join("smallvec/.cargo-checksum.json"),
+        format!(r#"{{"files":{{}},"package":"{}"}}"#, checksum(b"smallvec")),
+    );
+    write(
+        &src.join(".cargo/config.toml"),
+        "[source.crates-io]\nreplace-with = \"vendored\"\n[source.vendored]\ndirectory = \"vendor\"\n",
+    );
+    write(
+        &src.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"rsapp\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+             [dependencies]\nitoa = \"={itoa}\"\nsmallvec = \"=0.6.9\"\n"
+        ),
+    );
+    write(
+        &src.join("src/main.rs"),
+        "fn main() {\n    let mut b = itoa::Buffer::new();\n    println!(\"{} {}\", b.format(42), smallvec::len());\n}\n",
+    );
+    let out = Command::new("cargo")
+        .args(["auditable", "build", "--offline", "--quiet"])
+        .current_dir(&src)
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", src.join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo auditable build failed (install cargo-auditable with {SETUP}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lock = std::fs::read_to_string(src.join("Cargo.lock")).unwrap();
+    (src.join("target/debug/rsapp"), lock)
+}
+
+/// Registry crates in the Cargo.lock cargo wrote, read with the `toml`-free line format it
+/// documents: `[[package]]`, `name = "…"`, `version = "…"`, `source = "…"`.
+fn lock_oracle(lock: &str) -> BTreeSet<(String, String)> {
+    lock.split("[[package]]")
+        .skip(1)
+        .filter(|table| table.contains("\nsource = \"registry+"))
+        .map(|table| {
+            let field = |key: &str| {
+                let line = table.lines().find(|l| l.starts_with(key)).unwrap();
+                line.split('"').nth(1).unwrap().to_string()
+            };
+            (field("name = "), field("version = "))
+        })
+        .collect()
+}
+
+#[test]
+fn rust_binary_agrees_with_its_cargo_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bin, lock) = rust_app(dir.path());
+    let want = lock_oracle(&lock);
+    assert_eq!(want.len(), 2, "{lock}");
+    let bytes = std::fs::read(&bin).unwrap();
+    let got = packages(
+        RustBinaryCataloger
+            .analyze("usr/bin/rsapp", &bytes)
+            .unwrap(),
+    );
+    assert_eq!(got, want);
+    for len in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
+        let _ = RustBinaryCataloger.analyze("usr/bin/rsapp", &bytes[..len]);
+    }
+}
+
+// ---------- Java ----------
+
+/// `app.ear` holding `app.war`, whose WEB-INF/lib has a jar with pom.properties and a jar
+/// with only a manifest, all made by `javac` and `jar`. Returns the ear and the expected
+/// (name, version, location) of each package.
+fn java_app(dir: &Path) -> (PathBuf, BTreeSet<(String, String, String)>) {
+    let j = dir.join("java");
+    write(
+        &j.join("src/Hello.java"),
+        "public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n",
+    );
+    run(Command::new("javac")
+        .arg("-d")
+        .arg(j.join("classes"))
+        .arg(j.join("src/Hello.java")));
+    let (group, artifact, version) = ("org.example.demo", "hello-core", "1.4.2");
+    write(
+        &j.join(format!(
+            "pom/META-INF/maven/{group}/{artifact}/pom.properties"
+        )),
+        format!("#Generated by Maven\ngroupId={group}\nartifactId={artifact}\nversion={version}\n"),
+    );
+    let lib = j.join("war/WEB-INF/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let jar = |args: &[&str], cwd: &Path| run(Command::new("jar").args(args).current_dir(cwd));
+    let hello = lib.join("hello-core-1.4.2.jar");
+    jar(
+        &[
+            "cf",
+            hello.to_str().unwrap(),
+            "-C",
+            "classes",
+            ".",
+            "-C",
+            "pom",
+            ".",
+        ],
+        &j,
+    );
+    write(
+        &j.join("manifest.txt"),
+        "Implementation-Title: util\nImplementation-Version: 2.3.4\nImplementation-Vendor-Id: org.util\n",
+    );
+    let util = lib.join("util.jar");
+    jar(
+        &[
+            "cfm",
+            util.to_str().unwrap(),
+            "manifest.txt",
+            "-C",
+            "classes",
+            ".",
+        ],
+        &j,
+    );
+    write(&j.join("war/WEB-INF/web.xml"), "<web-app/>\n");
+    jar(&["cf", "../app.war", "."], &j.join("war"));
+    std::fs::create_dir_all(j.join("ear")).unwrap();
+    std::fs::rename(j.join("app.war"), j.join("ear/app.war")).unwrap();
+    jar(&["cf", "../app.ear", "."], &j.join("ear"));
+    let base = "opt/app/app.ear!app.war!WEB-INF/lib";
+    let want = [
+        (
+            format!("{group}:{artifact}"),
+            version,
+            format!("{base}/hello-core-1.4.2.jar"),
+        ),
+        (
+            "org.util:util".to_string(),
+            "2.3.4",
+            format!("{base}/util.jar"),
+        ),
+    ]
+    .into_iter()
+    .map(|(n, v, l)| (n, v.to_string(), l))
+    .collect();
+    (j.join("app.ear"), want)
+}
+
+#[test]
+fn jars_built_by_the_jdk() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ear, want) = java_app(dir.path());
+    let result = JavaArchiveCataloger
+        .analyze("opt/app/app.ear", &std::fs::read(ear).unwrap())
+        .unwrap();
+    let FileResult::Packages { packages, .. } = &result[0] else {
+        panic!("{result:?}")
+    };
+    let got: BTreeSet<_> = packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone(), p.location.clone()))
+        .collect();
+    assert_eq!(got, want);
+    let hello = packages.iter().find(|p| p.version == "1.4.2").unwrap();
+    assert_eq!(hello.purl, "pkg:maven/org.example.demo/hello-core@1.4.2");
+    assert_eq!(hello.ecosystem, "maven");
+}
+
+/// A jar whose nested jar inflates to 200 MiB of zeros from a few hundred KiB.
+fn zip_bomb() -> Vec<u8> {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("lib/zeros.jar", options).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        w.write_all(&chunk).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn hostile_archives_are_errors() {
+    let bomb = zip_bomb();
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let e = JavaArchiveCataloger.analyze("bomb.jar", &bomb).unwrap_err();
+    assert!(
+        e.contains("bomb.jar!lib/zeros.jar") && e.contains("zip bomb"),
+        "{e}"
+    );
+    let e = JavaArchiveCataloger
+        .analyze("cut.jar", &bomb[..bomb.len() / 2])
+        .unwrap_err();
+    assert!(e.contains("cut.jar: corrupt zip archive"), "{e}");
+}
+
+// ---------- the image ----------
+
+/// Records of an OSV feed whose affected package is one of `names` in `ecosystem`, and that
+/// affect the version we hold by their SEMVER ranges: (package, advisory id).
+fn osv_expected(
+    feed: &str,
+    ecosystem: &str,
+    held: &BTreeSet<(String, String)>,
+) -> BTreeSet<(String, String)> {
+    let path = shared().join("data/osv").join(feed);
+    let text = zstd::decode_all(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut out = BTreeSet::new();
+    for line in String::from_utf8(text).unwrap().lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        if record.get("withdrawn").is_some() {
+            continue;
+        }
+        for affected in record["affected"].as_array().into_iter().flatten() {
+            if affected["package"]["ecosystem"] != ecosystem {
+                continue;
+            }
+            let name = affected["package"]["name"].as_str().unwrap();
+            for (held_name, held_version) in held.iter().filter(|(n, _)| n == name) {
+                let v = held_version.trim_start_matches('v');
+                let listed = affected["versions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|x| x.as_str().map(|x| x.trim_start_matches('v')) == Some(v));
+                if listed || in_ranges(&affected["ranges"], v) {
+                    out.insert((
+                        held_name.clone(),
+                        record["id"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `v` falls in one of the SEMVER ranges (`introduced` ≤ v < `fixed`, or ≤
+/// `last_affected`).
+fn in_ranges(ranges: &Value, v: &str) -> bool {
+    ranges.as_array().into_iter().flatten().any(|range| {
+        if range["type"] != "SEMVER" {
+            return false;
+        }
+        let mut inside = false;
+        for event in range["events"].as_array().into_iter().flatten() {
+            if let Some(i) = event["introduced"].as_str() {
+                inside = inside || semver_cmp(v, i).is_ge();
+            }
+            if let Some(f) = event["fixed"].as_str() {
+                if inside && semver_cmp(v, f).is_lt() {
+                    return true;
+                }
+                inside = false;
+            }
+            if let Some(l) = event["last_affected"].as_str() {
+                if inside && semver_cmp(v, l).is_le() {
+                    return true;
+                }
+                inside = false;
+            }
+        }
+        inside
+    })
+}
+
+/// SemVer 2.0 precedence, written for this test: numeric core, then pre-release identifiers.
+fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn split(v: &str) -> (Vec<u64>, Option<Vec<String>>) {
+        let v = v.split('+').next().unwrap();
+        let (core, pre) = match v.split_once('-') {
+            Some((c, p)) => (c, Some(p.split('.').map(String::from).collect())),
+            None => (v, None),
+        };
+        let mut nums: Vec<u64> = core.split('.').map(|n| n.parse().unwrap_or(0)).collect();
+        nums.resize(3, 0);
+        (nums, pre)
+    }
+    let ((ca, pa), (cb, pb)) = (split(a), split(b));
+    ca.cmp(&cb).then_with(|| match (pa, pb) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (Some(x), Some(y)) => {
+            for (i, j) in x.iter().zip(&y) {
+                let o = match (i.parse::<u64>(), j.parse::<u64>()) {
+                    (Ok(i), Ok(j)) => i.cmp(&j),
+                    (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+                    (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+                    _ => i.cmp(j),
+                };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+    })
+}
+
+fn cache_with_language_feeds(dir: &Path) -> PathBuf {
+    let cache = dir.join("cache");
+    let osv = shared().join("data/osv");
+    let feeds = ["Go.jsonl.zst", "crates.io.jsonl.zst"].map(|f| osv.join(f).display().to_string());
+    let out = bulkhead(&["db", "import", &feeds[0], &feeds[1]], &cache);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    cache
+}
+
+#[test]
+fn image_with_go_rust_and_java_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = std::fs::read(go_app(dir.path())).unwrap();
+    let (rs_bin, lock) = rust_app(dir.path());
+    let rs = std::fs::read(rs_bin).unwrap();
+    let (ear, java_want) = java_app(dir.path());
+    let layers = vec![
+        layer(
+            "COPY goapp /usr/local/bin/",
+            vec![
+                os_release("debian", "12"),
+                Node::Executable("usr/local/bin/goapp".into(), go.clone()),
+                // Not executable: the Go cataloger does not read it.
+                file("usr/share/doc/goapp.copy", &go),
+            ],
+        ),
+        layer(
+            "COPY rsapp app.ear broken",
+            vec![
+                Node::Executable("usr/local/bin/rsapp".into(), rs),
+                file("opt/app/app.ear", std::fs::read(ear).unwrap()),
+                Node::Executable("usr/local/bin/broken".into(), go[..go.len() / 3].to_vec()),
+                file("opt/app/bomb.jar", zip_bomb()),
+            ],
+        ),
+    ];
+    let built = build(&layers, "amd64");
+    oci_layout(&dir.path().join("oci"), &[("latest", &built)]);
+    let cache = cache_with_language_feeds(dir.path());
+    let target = dir.path().join("oci").display().to_string();
+    let out = bulkhead(&["image", "--format", "json", "--quiet", &target], &cache);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // Packages: (ecosystem, name, version, location, layer), each computed from its oracle.
+    let mut want = BTreeSet::new();
+    let go_modules = go_oracle(&dir.path().join("goapp"));
+    for (n, v) in &go_modules {
+        want.insert((
+            "go".to_string(),
+            n.clone(),
+            v.clone(),
+            "usr/local/bin/goapp".to_string(),
+            0,
+        ));
+    }
+    let crates = lock_oracle(&lock);
+    for (n, v) in &crates {
+        want.insert((
+            "crates.io".into(),
+            n.clone(),
+            v.clone(),
+            "usr/local/bin/rsapp".into(),
+            1,
+        ));
+    }
+    for (n, v, l) in &java_want {
+        want.insert(("maven".into(), n.clone(), v.clone(), l.clone(), 1));
+    }
+    let got: BTreeSet<_> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| ["go", "crates.io", "maven"].contains(&p["ecosystem"].as_str().unwrap()))
+        .map(|p| {
+            let layer = p["layer"]["index"].as_u64().unwrap() as usize;
+            assert_eq!(p["layer"]["digest"], built.diff_ids[layer].as_str());
+            (
+                p["ecosystem"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+                p["location"].as_str().unwrap().to_string(),
+                layer,
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    // The truncated binary and the zip bomb are warnings naming the file, not failures.
+    let warned: Vec<String> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["file"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for file in ["opt/app/bomb.jar", "usr/local/bin/broken"] {
+        assert!(
+            warned.iter().any(|f| f.contains(file)),
+            "{file}: {warned:?}"
+        );
+    }
+
+    // Vulnerabilities: every advisory of the real feeds whose ranges hold our versions.
+    let mut want_vulns = osv_expected("Go.jsonl.zst", "Go", &go_modules);
+    want_vulns.extend(osv_expected("crates.io.jsonl.zst", "crates.io", &crates));
+    assert!(
+        want_vulns.iter().any(|(p, _)| p == "stdlib"),
+        "{want_vulns:?}"
+    );
+    assert!(
+        want_vulns.iter().any(|(p, _)| p == "smallvec"),
+        "{want_vulns:?}"
+    );
+    let got_vulns: BTreeSet<(String, String)> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| ["go", "crates.io"].contains(&v["ecosystem"].as_str().unwrap_or_default()))
+        .map(|v| {
+            (
+                v["package"].as_str().unwrap().to_string(),
+                v["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    eprintln!(
+        "image: {} Go/Rust/Java packages, {} Go/crates.io advisories expected",
+        got.len(),
+        want_vulns.len()
+    );
+    assert_eq!(got_vulns, want_vulns);
+}
