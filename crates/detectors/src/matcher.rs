@@ -238,6 +238,20 @@ pub fn affects(
     version: &str,
 ) -> Result<Option<Option<String>>, String> {
     let cmp = |a: &str, b: &str| compare(scheme, a, b).map_err(|e| e.to_string());
+    // Ranges first: they carry the fix to offer, which a `versions` list does not. A range
+    // the version cannot be compared in is an error only if the list does not decide.
+    let mut error = None;
+    for range in affected
+        .ranges
+        .iter()
+        .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
+    {
+        match in_range(&range.events, version, &cmp) {
+            Ok(Some(fixed)) => return Ok(Some(fixed)),
+            Ok(None) => {}
+            Err(e) => error = error.or(Some(e)),
+        }
+    }
     // A listed version the scheme cannot parse is the advisory's problem, not the package's:
     // it simply does not match.
     for listed in &affected.versions {
@@ -245,16 +259,7 @@ pub fn affects(
             return Ok(Some(None));
         }
     }
-    for range in affected
-        .ranges
-        .iter()
-        .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
-    {
-        if let Some(fixed) = in_range(&range.events, version, &cmp)? {
-            return Ok(Some(fixed));
-        }
-    }
-    Ok(None)
+    error.map_or(Ok(None), Err)
 }
 
 /// OSV range evaluation without sorting (some ecosystems' orders are not total, and a sort

@@ -1,0 +1,561 @@
+//! End to end: an OCI image holding real `pip install --target` and `npm install` output
+//! (built by .ci/setup-lang.sh) plus real-format lock files of the other ecosystems, scanned
+//! against the real PyPI, npm, RubyGems and malicious-npm feeds. Expected packages come from
+//! the directory layout; expected findings from the OSV records, read here with serde_json
+//! and decided by a plain numeric comparison, independently of the matcher.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn fixtures() -> PathBuf {
+    let dir = std::env::var_os("BULKHEAD_LANG_FIXTURES")
+        .map_or_else(|| PathBuf::from("/var/tmp/bulkhead-lang"), PathBuf::from);
+    assert!(
+        dir.join("stamp").exists(),
+        "{} is missing: run .ci/setup-lang.sh (pip and npm fixtures)",
+        dir.display()
+    );
+    dir
+}
+
+fn data(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/lang")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every regular file under `dir`, as image nodes under `prefix`.
+fn tree(dir: &Path, prefix: &str, out: &mut Vec<Node>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            tree(&entry.path(), &name, out);
+        } else if kind.is_file() {
+            out.push(file(&name, std::fs::read(entry.path()).unwrap()));
+        }
+    }
+}
+
+fn feed(rel: &str) -> Vec<Value> {
+    let bytes = std::fs::read(shared().join("data/osv").join(rel)).unwrap();
+    let text = zstd::decode_all(&bytes[..]).unwrap();
+    String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Dotted versions as numbers; a non-numeric part (`rc4`, `beta1`) sorts below any number.
+fn version_cmp(a: &str, b: &str) -> Ordering {
+    let parts = |v: &str| -> Vec<i64> {
+        v.split('.')
+            .map(|p| p.parse::<i64>().unwrap_or(-1))
+            .collect()
+    };
+    let (a, b) = (parts(a), parts(b));
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(0),
+            b.get(i).copied().unwrap_or(0),
+        );
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    Ordering::Equal
+}
+
+fn pep503(name: &str) -> String {
+    name.to_lowercase().replace(['_', '.'], "-")
+}
+
+/// Does this OSV record name `name` at `version` in `ecosystem`? `versions` lists, then
+/// ranges walked event by event as the records write them (introduced, then its end).
+fn affects(record: &Value, ecosystem: &str, name: &str, version: &str) -> bool {
+    let key = |n: &str| {
+        if ecosystem == "PyPI" {
+            pep503(n)
+        } else {
+            n.to_string()
+        }
+    };
+    let affected = record["affected"].as_array().cloned().unwrap_or_default();
+    affected.iter().any(|a| {
+        if a["package"]["ecosystem"] != ecosystem
+            || key(a["package"]["name"].as_str().unwrap()) != key(name)
+        {
+            return false;
+        }
+        let listed = a["versions"].as_array().cloned().unwrap_or_default();
+        if listed.iter().any(|v| v == version) {
+            return true;
+        }
+        let ranges = a["ranges"].as_array().cloned().unwrap_or_default();
+        ranges
+            .iter()
+            .filter(|r| r["type"] == "ECOSYSTEM" || r["type"] == "SEMVER")
+            .any(|r| {
+                let mut start: Option<String> = None;
+                for event in r["events"].as_array().unwrap() {
+                    let at = |k: &str| event[k].as_str().map(str::to_string);
+                    if let Some(i) = at("introduced") {
+                        start = Some(i);
+                    } else if let (Some(s), Some(f)) = (&start, at("fixed").or(at("limit"))) {
+                        if version_cmp(s, version) != Ordering::Greater
+                            && version_cmp(version, &f) == Ordering::Less
+                        {
+                            return true;
+                        }
+                        start = None;
+                    } else if let (Some(s), Some(l)) = (&start, at("last_affected")) {
+                        if version_cmp(s, version) != Ordering::Greater
+                            && version_cmp(version, &l) != Ordering::Greater
+                        {
+                            return true;
+                        }
+                        start = None;
+                    }
+                }
+                start.is_some_and(|s| version_cmp(&s, version) != Ordering::Greater)
+            })
+    })
+}
+
+/// The malicious npm package planted in node_modules: the first report with a plain name
+/// and an explicit version list.
+fn malicious_npm() -> &'static (String, String) {
+    static PICK: OnceLock<(String, String)> = OnceLock::new();
+    PICK.get_or_init(|| {
+        feed("malicious/malicious-npm.jsonl.zst")
+            .iter()
+            .flat_map(|r| r["affected"].as_array().cloned().unwrap_or_default())
+            .find_map(|a| {
+                let name = a["package"]["name"].as_str()?;
+                let version = a["versions"].as_array()?.first()?.as_str()?;
+                (!name.starts_with('@') && version.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                    .then(|| (name.to_string(), version.to_string()))
+            })
+            .expect("a malicious npm report with a version list")
+    })
+}
+
+fn cache() -> &'static Path {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("bulkhead-lang-cache-{}", std::process::id()));
+        let osv = shared().join("data/osv");
+        let feeds: Vec<String> = [
+            "Debian-DSA-DLA.jsonl.zst",
+            "PyPI.jsonl.zst",
+            "npm-nodejs-security-wg.jsonl.zst",
+            "RubyGems.jsonl.zst",
+            "malicious/malicious-npm.jsonl.zst",
+        ]
+        .iter()
+        .map(|f| osv.join(f).display().to_string())
+        .collect();
+        let mut args = vec!["db", "import"];
+        args.extend(feeds.iter().map(String::as_str));
+        let out = bulkhead(&args, &dir);
+        assert!(
+            out.status.success(),
+            "db import: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+const SITE: &str = "usr/local/lib/python3.11/site-packages";
+const OS_SITE: &str = "usr/lib/python3/dist-packages";
+
+/// The image: Debian base with dpkg's python3-six, a pip layer, an npm layer with one
+/// planted malicious package, and a layer of lock files.
+fn image(dir: &Path) -> PathBuf {
+    let fx = fixtures();
+    let six_metadata =
+        std::fs::read(fx.join("site-packages/six-1.16.0.dist-info/METADATA")).unwrap();
+    let base = layer(
+        "debian base with python3-six",
+        vec![
+            os_release("debian", "12"),
+            file(
+                "var/lib/dpkg/status",
+                "Package: python3-six\nStatus: install ok installed\nVersion: 1.16.0-4\nArchitecture: all\nSource: six\n\n",
+            ),
+            file(&format!("{OS_SITE}/six-1.16.0.dist-info/METADATA"), six_metadata),
+        ],
+    );
+    let mut pip = Vec::new();
+    tree(&fx.join("site-packages"), SITE, &mut pip);
+    let mut npm = Vec::new();
+    tree(&fx.join("node"), "app", &mut npm);
+    let (mal, mal_version) = malicious_npm();
+    npm.push(file(
+        &format!("app/node_modules/{mal}/package.json"),
+        format!(r#"{{"name":"{mal}","version":"{mal_version}","description":"planted"}}"#),
+    ));
+    let locks: Vec<Node> = [
+        ("srv/ruby/Gemfile.lock", "Gemfile.lock"),
+        ("srv/py/poetry.lock", "poetry.lock"),
+        ("srv/py/uv.lock", "uv.lock"),
+        ("srv/py/Pipfile.lock", "Pipfile.lock"),
+        ("srv/js/yarn.lock", "yarn.lock"),
+        ("srv/js/pnpm-lock.yaml", "pnpm-lock.yaml"),
+        ("srv/php/composer.lock", "composer.lock"),
+        ("srv/php/vendor/composer/installed.json", "installed.json"),
+        ("srv/dotnet/App.deps.json", "App.deps.json"),
+        ("srv/dotnet/packages.lock.json", "packages.lock.json"),
+    ]
+    .iter()
+    .map(|(at, name)| file(at, data(name)))
+    .collect();
+    let built = build(
+        &[
+            base,
+            layer("pip install", pip),
+            layer("npm install", npm),
+            layer("COPY locks", locks),
+        ],
+        "amd64",
+    );
+    let path = dir.join("oci");
+    oci_layout(&path, &[("lang:1", &built)]);
+    path
+}
+
+fn scan(target: &Path, extra: &[&str]) -> (Value, Option<i32>) {
+    let t = target.display().to_string();
+    let mut args = vec!["image", "--format", "json", "--quiet"];
+    args.extend_from_slice(extra);
+    args.push(&t);
+    let out = bulkhead(&args, cache());
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code())
+}
+
+fn report() -> &'static Value {
+    static REPORT: OnceLock<(tempfile::TempDir, Value)> = OnceLock::new();
+    &REPORT
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let (report, code) = scan(&image(dir.path()), &[]);
+            assert_eq!(code, Some(0), "scan failed: {report}");
+            (dir, report)
+        })
+        .1
+}
+
+/// (ecosystem, name, version, purl, location, layer index) of the report's language packages.
+fn language_packages(report: &Value) -> BTreeSet<(String, String, String, String, String, u64)> {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !["debian"].contains(&p["ecosystem"].as_str().unwrap()))
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_string();
+            (
+                s("ecosystem"),
+                s("name"),
+                s("version"),
+                s("purl"),
+                s("location"),
+                p["layer"]["index"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn installed_python_and_node_packages_with_purls_locations_and_layers() {
+    let fx = fixtures();
+    let got = language_packages(report());
+    let mut want = BTreeSet::new();
+    // pip: one `<name>-<version>.dist-info` per distribution.
+    for entry in std::fs::read_dir(fx.join("site-packages")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if let Some((n, v)) = name
+            .strip_suffix(".dist-info")
+            .and_then(|d| d.rsplit_once('-'))
+        {
+            let location = format!("{SITE}/{name}/METADATA");
+            want.insert((
+                "pypi".into(),
+                n.into(),
+                v.into(),
+                format!("pkg:pypi/{}@{v}", pep503(n)),
+                location,
+                1,
+            ));
+        }
+    }
+    assert_eq!(want.len(), 4, "pip fixture has the 4 pinned distributions");
+    // npm: every installed package directory, and every package-lock entry.
+    let lock: Value =
+        serde_json::from_slice(&std::fs::read(fx.join("node/package-lock.json")).unwrap()).unwrap();
+    for (key, entry) in lock["packages"].as_object().unwrap() {
+        let Some(name) = key.strip_prefix("node_modules/") else {
+            continue;
+        };
+        let version = entry["version"].as_str().unwrap();
+        let purl = format!("pkg:npm/{name}@{version}");
+        want.insert((
+            "npm".into(),
+            name.into(),
+            version.into(),
+            purl.clone(),
+            "app/package-lock.json".into(),
+            2,
+        ));
+        want.insert((
+            "npm".into(),
+            name.into(),
+            version.into(),
+            purl,
+            format!("app/node_modules/{name}/package.json"),
+            2,
+        ));
+    }
+    let (mal, mal_version) = malicious_npm();
+    want.insert((
+        "npm".into(),
+        mal.clone(),
+        mal_version.clone(),
+        format!("pkg:npm/{mal}@{mal_version}"),
+        format!("app/node_modules/{mal}/package.json"),
+        2,
+    ));
+    let installed: BTreeSet<_> = got.iter().filter(|p| p.5 < 3).cloned().collect();
+    assert_eq!(installed, want);
+    // dpkg's python3-six is reported once, as the Debian package.
+    assert!(
+        !got.iter().any(|p| p.4.starts_with(OS_SITE)),
+        "OS-owned dist-info reported: {got:?}"
+    );
+    let debian_six = report()["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "python3-six");
+    assert!(debian_six);
+}
+
+#[test]
+fn lock_files_of_every_ecosystem() {
+    let got: BTreeSet<(String, String, String)> = language_packages(report())
+        .into_iter()
+        .filter(|p| p.5 == 3)
+        .map(|p| (p.4, p.1, p.3))
+        .collect();
+    // Written from the lock files above by hand: (location, name, purl).
+    let want: BTreeSet<(String, String, String)> = [
+        (
+            "srv/ruby/Gemfile.lock",
+            "mustermann",
+            "pkg:gem/mustermann@1.1.1",
+        ),
+        (
+            "srv/ruby/Gemfile.lock",
+            "nokogiri",
+            "pkg:gem/nokogiri@1.13.3",
+        ),
+        ("srv/ruby/Gemfile.lock", "racc", "pkg:gem/racc@1.6.0"),
+        ("srv/ruby/Gemfile.lock", "rack", "pkg:gem/rack@2.2.3"),
+        (
+            "srv/ruby/Gemfile.lock",
+            "rack-protection",
+            "pkg:gem/rack-protection@2.1.0",
+        ),
+        (
+            "srv/ruby/Gemfile.lock",
+            "ruby2_keywords",
+            "pkg:gem/ruby2_keywords@0.0.5",
+        ),
+        ("srv/ruby/Gemfile.lock", "sinatra", "pkg:gem/sinatra@2.1.0"),
+        ("srv/ruby/Gemfile.lock", "tilt", "pkg:gem/tilt@2.0.10"),
+        (
+            "srv/py/poetry.lock",
+            "certifi",
+            "pkg:pypi/certifi@2022.12.7",
+        ),
+        ("srv/py/poetry.lock", "requests", "pkg:pypi/requests@2.25.1"),
+        ("srv/py/uv.lock", "jinja2", "pkg:pypi/jinja2@2.10"),
+        ("srv/py/uv.lock", "markupsafe", "pkg:pypi/markupsafe@2.1.5"),
+        ("srv/py/Pipfile.lock", "pyyaml", "pkg:pypi/pyyaml@5.3"),
+        (
+            "srv/js/yarn.lock",
+            "@types/node",
+            "pkg:npm/%40types/node@18.19.3",
+        ),
+        ("srv/js/yarn.lock", "handlebars", "pkg:npm/handlebars@4.0.5"),
+        (
+            "srv/js/yarn.lock",
+            "undici-types",
+            "pkg:npm/undici-types@5.26.5",
+        ),
+        (
+            "srv/js/pnpm-lock.yaml",
+            "@sindresorhus/is",
+            "pkg:npm/%40sindresorhus/is@4.6.0",
+        ),
+        ("srv/js/pnpm-lock.yaml", "ms", "pkg:npm/ms@2.0.0"),
+        (
+            "srv/php/composer.lock",
+            "monolog/monolog",
+            "pkg:composer/monolog/monolog@1.25.0",
+        ),
+        (
+            "srv/php/composer.lock",
+            "psr/log",
+            "pkg:composer/psr/log@1.1.4",
+        ),
+        (
+            "srv/php/vendor/composer/installed.json",
+            "symfony/http-foundation",
+            "pkg:composer/symfony/http-foundation@v5.4.0",
+        ),
+        (
+            "srv/dotnet/App.deps.json",
+            "Newtonsoft.Json",
+            "pkg:nuget/Newtonsoft.Json@12.0.1",
+        ),
+        (
+            "srv/dotnet/packages.lock.json",
+            "Serilog",
+            "pkg:nuget/Serilog@2.10.0",
+        ),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn vulnerabilities_match_the_feeds() {
+    let report = report();
+    let packages = language_packages(report);
+    for (ecosystem, osv, file) in [
+        ("pypi", "PyPI", "PyPI.jsonl.zst"),
+        ("npm", "npm", "npm-nodejs-security-wg.jsonl.zst"),
+        ("rubygems", "RubyGems", "RubyGems.jsonl.zst"),
+    ] {
+        let records = feed(file);
+        let mut want = BTreeSet::new();
+        for (_, name, version, ..) in packages.iter().filter(|p| p.0 == ecosystem) {
+            for record in records.iter().filter(|r| affects(r, osv, name, version)) {
+                want.insert((
+                    record["id"].as_str().unwrap().to_string(),
+                    name.clone(),
+                    version.clone(),
+                ));
+            }
+        }
+        let got: BTreeSet<_> = report["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["ecosystem"] == ecosystem)
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().unwrap().to_string();
+                (s("id"), s("package"), s("installed_version"))
+            })
+            .collect();
+        assert!(
+            want.len() >= 3,
+            "{ecosystem}: the fixture should be vulnerable: {want:?}"
+        );
+        assert_eq!(got, want, "{ecosystem}");
+        // One finding per advisory and package version, however many files name it.
+        let count = report["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["ecosystem"] == ecosystem)
+            .count();
+        assert_eq!(count, got.len(), "{ecosystem}: duplicated findings");
+    }
+}
+
+#[test]
+fn malicious_packages_are_a_critical_section_of_their_own() {
+    let (mal, version) = malicious_npm();
+    let want: BTreeSet<String> = feed("malicious/malicious-npm.jsonl.zst")
+        .iter()
+        .filter(|r| affects(r, "npm", mal, version))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let report = report();
+    let malware = report["malware"].as_array().unwrap();
+    let got: BTreeSet<String> = malware
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!want.is_empty() && want.iter().all(|id| id.starts_with("MAL-")));
+    assert_eq!(got, want);
+    for m in malware {
+        assert_eq!(
+            (m["package"].as_str(), m["version"].as_str()),
+            (Some(mal.as_str()), Some(version.as_str()))
+        );
+        assert_eq!(m["ecosystem"], "npm");
+        assert_eq!(m["purl"], format!("pkg:npm/{mal}@{version}"));
+        assert_eq!(
+            m["location"],
+            format!("app/node_modules/{mal}/package.json")
+        );
+        assert_eq!(m["layer"]["index"], 2);
+    }
+    assert_eq!(report["summary"]["malware"], want.len());
+    let in_vulns = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["id"].as_str().unwrap().starts_with("MAL-"));
+    assert!(!in_vulns, "malware duplicated in vulnerabilities");
+}
+
+#[test]
+fn malware_alone_fails_exit_code_and_shows_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mal, version) = malicious_npm();
+    let built = build(
+        &[layer(
+            "planted",
+            vec![file(
+                &format!("app/node_modules/{mal}/package.json"),
+                format!(r#"{{"name":"{mal}","version":"{version}"}}"#),
+            )],
+        )],
+        "amd64",
+    );
+    let path = dir.path().join("oci");
+    oci_layout(&path, &[("mal:1", &built)]);
+    let (report, code) = scan(&path, &["--exit-code", "7"]);
+    assert!(report["vulnerabilities"].as_array().unwrap().is_empty());
+    assert!(!report["malware"].as_array().unwrap().is_empty());
+    assert_eq!(code, Some(7));
+    let t = path.display().to_string();
+    let out = bulkhead(&["image", "--quiet", &t], cache());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("MALWARE") && table.contains(mal.as_str()) && table.contains("CRITICAL"),
+        "{table}"
+    );
+}
