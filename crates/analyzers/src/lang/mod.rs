@@ -274,6 +274,75 @@ mod tests {
         assert_eq!(text("\u{feff}{}".as_bytes()).unwrap(), "{}");
     }
 
+    /// Every cataloger of this module on hostile input: errors or nothing, never a panic.
+    #[test]
+    fn hostile_input_is_an_error_not_a_panic() {
+        use artifact::Analyzer;
+        let catalogers: [(&dyn Analyzer, &[&str]); 5] = [
+            (
+                &python::PythonCataloger,
+                &[
+                    "a.dist-info/METADATA",
+                    "requirements.txt",
+                    "poetry.lock",
+                    "Pipfile.lock",
+                    "uv.lock",
+                ],
+            ),
+            (
+                &node::NodeCataloger,
+                &[
+                    "node_modules/a/package.json",
+                    "package-lock.json",
+                    "yarn.lock",
+                    "pnpm-lock.yaml",
+                ],
+            ),
+            (
+                &ruby::RubyCataloger,
+                &["specifications/a.gemspec", "Gemfile.lock"],
+            ),
+            (
+                &php::PhpCataloger,
+                &["composer.lock", "vendor/composer/installed.json"],
+            ),
+            (
+                &dotnet::DotnetCataloger,
+                &["a.deps.json", "packages.lock.json"],
+            ),
+        ];
+        let deep = "[".repeat(100_000);
+        let wide = format!(
+            "{{\"packages\":{{{}}}}}",
+            "\"node_modules/x\":{\"version\":\"1\"},".repeat(1000) + "\"\":{}"
+        );
+        let inputs: [&[u8]; 6] = [
+            b"\xff\xfe\x00garbage",
+            deep.as_bytes(),
+            b"",
+            b"\0\0\0\0",
+            b"{\"dependencies\":[1,2]}",
+            wide.as_bytes(),
+        ];
+        for (cataloger, paths) in catalogers {
+            for path in paths {
+                assert!(cataloger.wants(path), "{path}");
+                for input in inputs {
+                    let _ = cataloger.analyze(path, input);
+                }
+                assert!(
+                    cataloger.analyze(path, b"\xff\xfe").is_err(),
+                    "{path}: bad UTF-8"
+                );
+            }
+        }
+        let huge = vec![b' '; MAX_MANIFEST_SIZE + 1];
+        assert!(text(&huge).is_err());
+        // Names with control characters or absurd lengths are not packages.
+        assert!(!plausible("a\nb", "1"));
+        assert!(!plausible(&"a".repeat(600), "1"));
+    }
+
     #[test]
     fn os_owned_python_is_dropped_only_when_that_os_database_is_present() {
         let site = "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA";
