@@ -469,3 +469,75 @@ fn maven_agrees_with_real_comparable_version() {
         bad.join("\n")
     );
 }
+
+/// npm's own `semver` package (the one bundled with npm), run once over every pair: the
+/// order OSV's npm ranges are written in. Versions node-semver's strict parser rejects are
+/// left out (our comparator also takes a leading `v` and missing parts, as Go does).
+fn node_semver_orders(pairs: &[(&str, &str)]) -> Vec<Option<Ordering>> {
+    let root = Command::new("npm")
+        .args(["root", "-g"])
+        .output()
+        .expect("npm is needed for the node-semver oracle: run .ci/setup-lang.sh");
+    let semver = format!(
+        "{}/npm/node_modules/semver",
+        String::from_utf8_lossy(&root.stdout).trim()
+    );
+    let script = format!(
+        "const s = require({semver:?}); const pairs = JSON.parse(require('fs').readFileSync(0));\
+         console.log(JSON.stringify(pairs.map(([a, b]) => s.valid(a) && s.valid(b) ? s.compare(a, b) : null)));"
+    );
+    let mut child = Command::new("node")
+        .args(["-e", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node is needed for the node-semver oracle: run .ci/setup-lang.sh");
+    let input = serde_json::to_vec(pairs).unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &input).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "node-semver script failed");
+    let results: Vec<Option<i32>> = serde_json::from_slice(&out.stdout).unwrap();
+    results.into_iter().map(|r| r.map(|c| c.cmp(&0))).collect()
+}
+
+#[test]
+fn npm_semver_agrees_with_node_semver() {
+    let versions = valid_versions(Scheme::Semver, &["semver-versions.txt"]);
+    let mut pairs = sample_pairs(&versions, 400);
+    // Prerelease corners: numeric identifiers below alphanumeric, shorter lists first.
+    pairs.extend([
+        ("1.0.0-alpha", "1.0.0-alpha.1"),
+        ("1.0.0-alpha.1", "1.0.0-alpha.beta"),
+        ("1.0.0-beta.2", "1.0.0-beta.11"),
+        ("1.0.0-rc.1", "1.0.0"),
+        ("1.0.0-0", "1.0.0-alpha"),
+        ("1.0.0+build.1", "1.0.0+build.2"),
+        ("2.0.0-1", "2.0.0-a"),
+    ]);
+    let real = node_semver_orders(&pairs);
+    let mut compared = 0;
+    let mut bad = Vec::new();
+    for ((a, b), real) in pairs.iter().zip(real) {
+        let Some(real) = real else { continue };
+        compared += 1;
+        let ours = compare(Scheme::Semver, a, b).expect("valid");
+        if ours != real {
+            bad.push(format!(
+                "{a} vs {b}: ours {} node-semver {}",
+                symbol(ours),
+                symbol(real)
+            ));
+        }
+    }
+    println!("node-semver oracle: {compared} pairs compared");
+    assert!(
+        compared >= 200,
+        "too few pairs node-semver accepts: {compared}"
+    );
+    assert!(
+        bad.is_empty(),
+        "disagreements with node-semver:\n{}",
+        bad.join("\n")
+    );
+}
