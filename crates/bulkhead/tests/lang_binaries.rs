@@ -55,7 +55,42 @@ fn packages(results: Vec<FileResult>) -> BTreeSet<(String, String)> {
 /// vendored module under a real module path and version (`golang.org/x/text v0.3.0`, a
 /// stand-in package written here: the build is offline), built with `go build`.
 fn go_app(dir: &Path) -> PathBuf {
+    go_build(dir, "goapp", &[])
+}
+
+/// Builds the program of [`go_app`] into `dir/name` with extra environment (GOOS, GOARCH)
+/// and `go build` flags taken from `env` (`FLAGS`).
+fn go_build(dir: &Path, name: &str, env: &[(&str, &str)]) -> PathBuf {
     let src = dir.join("go");
+    if !src.exists() {
+        write_go_sources(&src);
+    }
+    let bin = dir.join(name);
+    let mut cmd = Command::new("go");
+    cmd.arg("build");
+    if let Some((_, flags)) = env.iter().find(|(k, _)| *k == "FLAGS") {
+        cmd.arg(flags);
+    }
+    cmd.arg("-o")
+        .arg(&bin)
+        .arg(".")
+        .current_dir(&src)
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=vendor")
+        .env("CGO_ENABLED", "0")
+        // Kept between runs: cross-compiling the standard library takes ~20 s per target.
+        .env(
+            "GOCACHE",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("gocache"),
+        );
+    for (k, v) in env.iter().filter(|(k, _)| *k != "FLAGS") {
+        cmd.env(k, v);
+    }
+    run(&mut cmd);
+    bin
+}
+
+fn write_go_sources(src: &Path) {
     write(
         &src.join("go.mod"),
         "module example.com/app\n\ngo 1.19\n\nrequire (\n\texample.com/lib v1.2.3\n\
@@ -83,17 +118,6 @@ fn go_app(dir: &Path) -> PathBuf {
         "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n\t\"golang.org/x/text/language\"\n)\n\n\
          func main() { fmt.Println(lib.Name(), language.Tag()) }\n",
     );
-    let bin = dir.join("goapp");
-    run(Command::new("go")
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(".")
-        .current_dir(&src)
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=vendor")
-        .env("CGO_ENABLED", "0")
-        .env("GOCACHE", dir.join("gocache")));
-    bin
 }
 
 /// What `go version` and `go version -m` say: the stdlib version as OSV names it (`go1.19.8`
@@ -149,6 +173,26 @@ fn go_binary_agrees_with_go_version_m() {
     // Every truncation of the real binary is an error or a result, never a panic.
     for len in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
         let _ = GoBinaryCataloger.analyze("usr/bin/goapp", &bytes[..len]);
+    }
+}
+
+#[test]
+fn go_binaries_of_every_format() {
+    // PE, Mach-O, 32-bit ELF, and an ELF without symbols or DWARF, each against `go version -m`.
+    let dir = tempfile::tempdir().unwrap();
+    let targets: [(&str, &[(&str, &str)]); 4] = [
+        ("app.exe", &[("GOOS", "windows"), ("GOARCH", "amd64")]),
+        ("app-darwin", &[("GOOS", "darwin"), ("GOARCH", "arm64")]),
+        ("app-386", &[("GOOS", "linux"), ("GOARCH", "386")]),
+        ("app-stripped", &[("FLAGS", "-ldflags=-s -w")]),
+    ];
+    for (name, env) in targets {
+        let bin = go_build(dir.path(), name, env);
+        let bytes = std::fs::read(&bin).unwrap();
+        let got = packages(GoBinaryCataloger.analyze(name, &bytes).unwrap());
+        assert_eq!(got, go_oracle(&bin), "{name}");
+        // Not a Rust binary: no packages, no error.
+        assert_eq!(RustBinaryCataloger.analyze(name, &bytes).unwrap(), vec![]);
     }
 }
 

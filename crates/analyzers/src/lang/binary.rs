@@ -33,6 +33,9 @@ pub struct Executable {
     pub sections: Vec<Region>,
     /// Loaded regions with file data, for address → offset translation.
     pub segments: Vec<Region>,
+    /// Where the linker puts initialised writable data (ELF writable PT_LOAD segments,
+    /// Mach-O `__DATA`, PE `.data`): searched when no named section says where to look.
+    pub data: Vec<Region>,
 }
 
 /// Whether the bytes start like an executable this module reads.
@@ -92,6 +95,13 @@ impl Executable {
         slice(bytes, region.offset, region.size)
     }
 
+    /// The file bytes of the data regions.
+    pub fn data<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.data
+            .iter()
+            .filter_map(move |r| slice(bytes, r.offset, r.size))
+    }
+
     /// `len` bytes at virtual address `addr`, if a segment maps them from the file.
     pub fn read_at<'a>(&self, bytes: &'a [u8], addr: u64, len: u64) -> Option<&'a [u8]> {
         self.segments.iter().find_map(|s| {
@@ -128,16 +138,21 @@ fn elf(bytes: &[u8]) -> Result<Executable, String> {
         let phdrs =
             ProgramHeader::parse(bytes, to_usize(header.e_phoff)?, header.e_phnum.into(), ctx)
                 .map_err(err)?;
-        exe.segments = phdrs
+        for p in phdrs
             .iter()
             .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
-            .map(|p| Region {
+        {
+            let region = Region {
                 name: String::new(),
                 addr: p.p_vaddr,
                 offset: p.p_offset,
                 size: p.p_filesz,
-            })
-            .collect();
+            };
+            if p.p_flags & goblin::elf::program_header::PF_W != 0 {
+                exe.data.push(region.clone());
+            }
+            exe.segments.push(region);
+        }
     }
     if header.e_shnum > 0 {
         let shdrs =
@@ -165,12 +180,16 @@ fn mach(bytes: &[u8]) -> Result<Executable, String> {
     let macho = goblin::mach::MachO::parse(bytes, 0).map_err(err)?;
     let mut exe = Executable::default();
     for segment in macho.segments.iter() {
-        exe.segments.push(Region {
+        let region = Region {
             name: segment.name().unwrap_or_default().to_string(),
             addr: segment.vmaddr,
             offset: segment.fileoff,
             size: segment.filesize,
-        });
+        };
+        if region.name == "__DATA" {
+            exe.data.push(region.clone());
+        }
+        exe.segments.push(region);
         for (section, _) in segment.sections().map_err(err)? {
             exe.sections.push(Region {
                 name: section.name().unwrap_or_default().to_string(),
@@ -184,21 +203,32 @@ fn mach(bytes: &[u8]) -> Result<Executable, String> {
 }
 
 fn pe(bytes: &[u8]) -> Result<Executable, String> {
-    let mut opts = goblin::pe::options::ParseOptions::default();
-    opts.resolve_rva = false;
-    opts.parse_attribute_certificates = false;
-    opts.parse_tls_data = false;
-    opts.parse_resources = false;
-    opts.parse_imports = false;
-    let pe = goblin::pe::PE::parse_with_opts(bytes, &opts).map_err(err)?;
+    // Headers and the section table only: the full PE parse also walks relocations, imports
+    // and resources, which this does not need.
+    use goblin::pe::header::{Header, SIZEOF_COFF_HEADER, SIZEOF_PE_MAGIC};
+    let header = Header::parse(bytes).map_err(err)?;
+    let mut offset = header.dos_header.pe_pointer as usize
+        + SIZEOF_PE_MAGIC
+        + SIZEOF_COFF_HEADER
+        + usize::from(header.coff_header.size_of_optional_header);
+    let sections = header
+        .coff_header
+        .sections(bytes, &mut offset)
+        .map_err(err)?;
+    let image_base = header
+        .optional_header
+        .map_or(0, |o| o.windows_fields.image_base);
     let mut exe = Executable::default();
-    for section in &pe.sections {
+    for section in &sections {
         let region = Region {
             name: section.name().unwrap_or_default().to_string(),
-            addr: pe.image_base.saturating_add(section.virtual_address.into()),
+            addr: image_base.saturating_add(section.virtual_address.into()),
             offset: section.pointer_to_raw_data.into(),
             size: section.size_of_raw_data.into(),
         };
+        if region.name == ".data" {
+            exe.data.push(region.clone());
+        }
         exe.segments.push(region.clone());
         exe.sections.push(region);
     }
@@ -236,6 +266,7 @@ mod tests {
     fn addresses_outside_segments_are_not_read() {
         let exe = Executable {
             sections: vec![],
+            data: vec![],
             segments: vec![Region {
                 name: String::new(),
                 addr: 0x1000,

@@ -58,18 +58,18 @@ pub fn read(bytes: &[u8]) -> Result<Option<BuildInfo>, String> {
     }))
 }
 
-/// The header: at the start of the buildinfo section, or (PE, stripped or unusual binaries)
-/// at a 16-byte-aligned offset anywhere in the file, as the linker aligns it.
-fn find_header<'a>(exe: &Executable, bytes: &'a [u8]) -> Option<&'a [u8]> {
+/// The header: at the start of the buildinfo section, or (PE, ELF without section headers)
+/// 16-byte aligned in the writable data, where `go version` looks too.
+fn find_header<'a>(exe: &'a Executable, bytes: &'a [u8]) -> Option<&'a [u8]> {
     if let Some(section) = exe.section(bytes, SECTIONS) {
-        if section.starts_with(MAGIC) {
-            return Some(section);
-        }
+        return section.starts_with(MAGIC).then_some(section);
     }
-    (0..bytes.len())
-        .step_by(16)
-        .find(|&at| bytes.get(at..at + MAGIC.len()) == Some(MAGIC))
-        .and_then(|at| bytes.get(at..))
+    exe.data(bytes).find_map(|data| {
+        (0..data.len())
+            .step_by(16)
+            .find(|&at| data.get(at..at + MAGIC.len()) == Some(MAGIC))
+            .and_then(|at| data.get(at..))
+    })
 }
 
 /// A varint length then that many bytes, advancing `rest`.
@@ -139,7 +139,7 @@ pub(crate) mod tests {
 
     const BASE: u64 = 0x40_0000;
 
-    /// A minimal little-endian ELF64 whose one PT_LOAD maps the whole file at `BASE`, with
+    /// A minimal little-endian ELF64 whose one writable PT_LOAD maps the whole file at `BASE`, with
     /// `payload` at offset 128: enough for the pointer-based (pre-1.18) buildinfo format.
     pub(crate) fn elf_with(payload: &[u8]) -> Vec<u8> {
         let total = 128 + payload.len() as u64;
@@ -156,7 +156,7 @@ pub(crate) mod tests {
             b.extend_from_slice(&v.to_le_bytes());
         }
         b.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
-        b.extend_from_slice(&4u32.to_le_bytes());
+        b.extend_from_slice(&6u32.to_le_bytes()); // PF_R | PF_W: the data segment
         for v in [0, BASE, BASE, total, total, 0x1000] {
             b.extend_from_slice(&v.to_le_bytes());
         }
