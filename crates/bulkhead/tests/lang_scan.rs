@@ -135,6 +135,30 @@ fn affects(record: &Value, ecosystem: &str, name: &str, version: &str) -> bool {
     })
 }
 
+/// The fix to offer: the lowest `fixed` above `version` in the record's ranges for the package.
+fn lowest_fix(record: &Value, ecosystem: &str, name: &str, version: &str) -> Option<String> {
+    let key = |n: &str| {
+        if ecosystem == "PyPI" {
+            pep503(n)
+        } else {
+            n.to_string()
+        }
+    };
+    let affected = record["affected"].as_array().cloned().unwrap_or_default();
+    affected
+        .iter()
+        .filter(|a| {
+            a["package"]["ecosystem"] == ecosystem
+                && key(a["package"]["name"].as_str().unwrap()) == key(name)
+        })
+        .flat_map(|a| a["ranges"].as_array().cloned().unwrap_or_default())
+        .filter(|r| r["type"] == "ECOSYSTEM" || r["type"] == "SEMVER")
+        .flat_map(|r| r["events"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["fixed"].as_str().map(str::to_string))
+        .filter(|f| version_cmp(f, version) == Ordering::Greater)
+        .min_by(|a, b| version_cmp(a, b))
+}
+
 /// The malicious npm package planted in node_modules: the first report with a plain name
 /// and an explicit version list.
 fn malicious_npm() -> &'static (String, String) {
@@ -460,10 +484,12 @@ fn vulnerabilities_match_the_feeds() {
         let mut want = BTreeSet::new();
         for (_, name, version, ..) in packages.iter().filter(|p| p.0 == ecosystem) {
             for record in records.iter().filter(|r| affects(r, osv, name, version)) {
+                let fix = lowest_fix(record, osv, name, version);
                 want.insert((
                     record["id"].as_str().unwrap().to_string(),
                     name.clone(),
                     version.clone(),
+                    fix,
                 ));
             }
         }
@@ -474,7 +500,8 @@ fn vulnerabilities_match_the_feeds() {
             .filter(|v| v["ecosystem"] == ecosystem)
             .map(|v| {
                 let s = |k: &str| v[k].as_str().unwrap().to_string();
-                (s("id"), s("package"), s("installed_version"))
+                let fix = v["fixed_version"].as_str().map(str::to_string);
+                (s("id"), s("package"), s("installed_version"), fix)
             })
             .collect();
         assert!(
@@ -557,5 +584,54 @@ fn malware_alone_fails_exit_code_and_shows_in_the_table() {
     assert!(
         table.contains("MALWARE") && table.contains(mal.as_str()) && table.contains("CRITICAL"),
         "{table}"
+    );
+}
+
+#[test]
+fn licences_come_from_the_metadata() {
+    let fx = fixtures();
+    let packages = report()["packages"].as_array().unwrap();
+    let licences = |location: &str| -> Vec<String> {
+        let p = packages
+            .iter()
+            .find(|p| p["location"] == location)
+            .unwrap_or_else(|| panic!("{location} not reported"));
+        p["licenses"]
+            .as_array()
+            .map(|l| l.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fx.join("node/node_modules")).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = std::fs::read(dir.join("package.json")) else {
+            continue;
+        };
+        let manifest: Value = serde_json::from_slice(&text).unwrap();
+        let name = manifest["name"].as_str().unwrap();
+        let want: Vec<String> = manifest["license"]
+            .as_str()
+            .map(String::from)
+            .into_iter()
+            .collect();
+        assert_eq!(
+            licences(&format!("app/node_modules/{name}/package.json")),
+            want,
+            "{name}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 7);
+    // urllib3 1.24.1's METADATA says `License: MIT`.
+    let metadata =
+        std::fs::read_to_string(fx.join("site-packages/urllib3-1.24.1.dist-info/METADATA"))
+            .unwrap();
+    let declared = metadata
+        .lines()
+        .find_map(|l| l.strip_prefix("License: "))
+        .unwrap();
+    assert_eq!(
+        licences(&format!("{SITE}/urllib3-1.24.1.dist-info/METADATA")),
+        [declared]
     );
 }
