@@ -100,6 +100,7 @@ fn finish(
     mut inventory: Inventory,
 ) -> anyhow::Result<u8> {
     analyzers::lang::drop_os_owned(&mut inventory);
+    analyzers::lang::golang::prefer_go_mod(&mut inventory);
     inventory.assign_os();
     let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
     if !global.quiet {

@@ -558,6 +558,16 @@ fn cache_with_language_feeds(dir: &Path) -> PathBuf {
     cache
 }
 
+const GO_MOD: &str = "module example.com/server\n\ngo 1.20\n\nrequire (\n\
+    \tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/net v0.7.0 // indirect\n)\n\n\
+    replace github.com/pkg/errors => github.com/pkg/errors v0.9.2\n";
+const GO_SUM: &str =
+    "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=\n\
+    github.com/pkg/errors v0.9.1/go.mod h1:bwawxfHBFNV+L2hUp1rHADufV3IMtnDRdf1r5NINEl0=\n\
+    golang.org/x/net v0.5.0/go.mod h1:DivGGAXEgPSlEBzxGzZI+ZLohi+xUj054jfeKui00ws=\n\
+    golang.org/x/net v0.7.0 h1:rJrUqqhjsgNp7KqAIc25s9pZnjU7TUcSY7HcVZjdn1g=\n\
+    golang.org/x/net v0.7.0/go.mod h1:2Tu9+aMcznHK/AK1HMvgo6xiTLG5rD5rZLDS+rp2Bjs=\n";
+
 #[test]
 fn image_with_go_rust_and_java_packages() {
     let dir = tempfile::tempdir().unwrap();
@@ -582,6 +592,15 @@ fn image_with_go_rust_and_java_packages() {
                 file("opt/app/app.ear", std::fs::read(ear).unwrap()),
                 Node::Executable("usr/local/bin/broken".into(), go[..go.len() / 3].to_vec()),
                 file("opt/app/bomb.jar", zip_bomb()),
+            ],
+        ),
+        layer(
+            "COPY src /src",
+            vec![
+                file("src/app/go.mod", GO_MOD),
+                // Beside a go.mod, go.sum adds nothing; alone, it is the fallback.
+                file("src/app/go.sum", GO_SUM),
+                file("src/lib/go.sum", GO_SUM),
             ],
         ),
     ];
@@ -622,6 +641,18 @@ fn image_with_go_rust_and_java_packages() {
     for (n, v, l) in &java_want {
         want.insert(("maven".into(), n.clone(), v.clone(), l.clone(), 1));
     }
+    // What GO_MOD requires (its replace applied) and the modules GO_SUM hashes content of.
+    let source_modules = [
+        ("golang.org/x/net", "v0.7.0", "src/app/go.mod"),
+        ("github.com/pkg/errors", "v0.9.2", "src/app/go.mod"),
+        ("golang.org/x/net", "v0.7.0", "src/lib/go.sum"),
+        ("github.com/pkg/errors", "v0.9.1", "src/lib/go.sum"),
+    ];
+    for (n, v, l) in source_modules {
+        want.insert(("go".into(), n.into(), v.into(), l.into(), 2));
+    }
+    let mut go_modules = go_modules;
+    go_modules.extend(source_modules.map(|(n, v, _)| (n.to_string(), v.to_string())));
     let got: BTreeSet<_> = report["packages"]
         .as_array()
         .unwrap()

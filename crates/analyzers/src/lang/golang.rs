@@ -5,7 +5,7 @@
 use super::{ecosystem::GO, file_name, found, go_buildinfo, package, plausible, text};
 use crate::lang::binary::wants_executable;
 use artifact::{Analyzer, FileMeta};
-use inventory::{FileResult, Package};
+use inventory::{FileResult, Inventory, Package};
 use std::collections::BTreeSet;
 
 /// Go binaries anywhere in the image, chosen by mode and size, confirmed by their magic.
@@ -121,6 +121,25 @@ impl Analyzer for GoModCataloger {
                 .collect(),
         ))
     }
+}
+
+/// go.sum is the fallback for source trees without a usable go.mod: its packages are dropped
+/// where a go.mod in the same directory gave packages (go.sum also lists modules that are
+/// only in the module graph, never built). Call it on the squashed inventory.
+pub fn prefer_go_mod(inventory: &mut Inventory) {
+    let dir = |location: &str, file: &str| {
+        (location == file || location.ends_with(&format!("/{file}")))
+            .then(|| location[..location.len() - file.len()].to_string())
+    };
+    let with_go_mod: BTreeSet<String> = inventory
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == GO)
+        .filter_map(|p| dir(&p.location, "go.mod"))
+        .collect();
+    inventory.packages.retain(|p| {
+        p.ecosystem != GO || dir(&p.location, "go.sum").is_none_or(|d| !with_go_mod.contains(&d))
+    });
 }
 
 /// The words of a go.mod line, comments dropped and quotes removed.
@@ -293,6 +312,23 @@ replace (
             go_sum(text),
             [("github.com/a/b".to_string(), "v1.0.0".to_string())]
         );
+    }
+
+    #[test]
+    fn go_sum_only_where_no_go_mod_gave_packages() {
+        let mut inventory = Inventory::default();
+        for (name, location) in [
+            ("a", "src/app/go.mod"),
+            ("b", "src/app/go.sum"),
+            ("c", "src/lib/go.sum"),
+            ("d", "go.sum"),
+            ("e", "src/app/vendor/x/go.sum"),
+        ] {
+            inventory.packages.push(package(GO, name, "v1.0.0", location));
+        }
+        prefer_go_mod(&mut inventory);
+        let kept: Vec<&str> = inventory.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(kept, ["a", "c", "d", "e"]);
     }
 
     #[test]
