@@ -103,7 +103,7 @@ impl Analyzer for GoModCataloger {
     }
 
     fn wants(&self, path: &str) -> bool {
-        matches!(file_name(path), "go.mod" | "go.sum")
+        matches!(file_name(path), "go.mod" | "go.sum") && !in_go_tree_noise(path)
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
@@ -121,6 +121,14 @@ impl Analyzer for GoModCataloger {
                 .collect(),
         ))
     }
+}
+
+/// Module files that describe no application: the module cache (`…/pkg/mod/…`, one go.mod per
+/// downloaded module version), vendored copies and `testdata`, which the go tool ignores.
+fn in_go_tree_noise(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.windows(2).any(|w| w == ["pkg", "mod"])
+        || parts.iter().any(|p| *p == "vendor" || *p == "testdata")
 }
 
 /// go.sum is the fallback for source trees without a usable go.mod: its packages are dropped
@@ -312,6 +320,16 @@ replace (
             go_sum(text),
             [("github.com/a/b".to_string(), "v1.0.0".to_string())]
         );
+    }
+
+    #[test]
+    fn module_cache_vendor_and_testdata_are_skipped() {
+        assert!(GoModCataloger.wants("src/app/go.mod"));
+        assert!(GoModCataloger.wants("go.sum"));
+        assert!(!GoModCataloger.wants("go/pkg/mod/github.com/a/b@v1.0.0/go.mod"));
+        assert!(!GoModCataloger.wants("src/app/vendor/github.com/a/b/go.mod"));
+        assert!(!GoModCataloger.wants("src/app/internal/testdata/go.mod"));
+        assert!(!GoModCataloger.wants("src/app/go.mod.bak"));
     }
 
     #[test]
