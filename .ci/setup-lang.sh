@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Real artifacts for the Python / Node language-cataloger tests (crates/bulkhead/tests/lang_scan.rs):
-# `pip install --target` and `npm install` of small pinned packages with known advisories.
+# Real artifacts for the Python / Node / Ruby language-cataloger tests
+# (crates/bulkhead/tests/lang_scan.rs): `pip install --target` and `npm install` of small pinned
+# packages with known advisories, and Debian's ruby (its default gems' specifications are real
+# RubyGems output, and `ruby` is the oracle that loads them).
 # Output in $BULKHEAD_LANG_FIXTURES (default /var/tmp/bulkhead-lang). Idempotent: a stamp file
 # names the exact package set, so a changed set is rebuilt and an unchanged one costs nothing.
 set -euo pipefail
@@ -9,6 +11,11 @@ out=${BULKHEAD_LANG_FIXTURES:-/var/tmp/bulkhead-lang}
 pip_set="urllib3==1.24.1 idna==2.7 sqlparse==0.4.1 six==1.16.0"
 npm_set="lodash@4.17.4 minimatch@3.0.0 marked@0.3.5 qs@6.5.2"
 stamp="$out/stamp"
+if ! command -v ruby >/dev/null; then
+  start=$SECONDS
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends ruby >/dev/null
+  echo "setup-lang: apt-get install ruby took $((SECONDS - start)) s"
+fi
 want="pip: $pip_set; npm: $npm_set"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0

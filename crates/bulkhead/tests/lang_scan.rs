@@ -635,3 +635,94 @@ fn licences_come_from_the_metadata() {
         [declared]
     );
 }
+
+/// The default gems' specifications of the ruby installed by .ci/setup-lang.sh.
+fn default_gemspecs() -> Vec<PathBuf> {
+    let out = std::process::Command::new("ruby")
+        .args(["-e", "print Gem.default_specifications_dir"])
+        .output()
+        .expect("ruby is needed: run .ci/setup-lang.sh");
+    let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap());
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "gemspec"))
+        .collect();
+    specs.sort();
+    specs
+}
+
+#[test]
+fn real_gemspecs_read_as_rubygems_loads_them() {
+    let specs = default_gemspecs();
+    assert!(specs.len() >= 20, "ruby's default gems: {specs:?}");
+    // The oracle: RubyGems itself loads each spec (name, version, licences).
+    let mut args = vec![
+        "-e".to_string(),
+        "ARGV.each { |f| s = Gem::Specification.load(f); puts [File.basename(f), s.name, s.version, s.licenses.join(',')].join(' ') }".into(),
+    ];
+    args.extend(specs.iter().map(|p| p.display().to_string()));
+    let out = std::process::Command::new("ruby")
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let prefix = "usr/local/lib/ruby/gems/3.1.0/specifications/default";
+    let want: BTreeSet<(String, String, String, Vec<String>)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut f = l.split(' ');
+            let mut next = || f.next().unwrap_or("").to_string();
+            let (file, name, version, licences) = (next(), next(), next(), next());
+            let licences = licences
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            (format!("{prefix}/{file}"), name, version, licences)
+        })
+        .collect();
+    // As the official ruby images lay them out, plus Debian's own gems (owned by dpkg).
+    let mut nodes: Vec<Node> = specs
+        .iter()
+        .map(|p| {
+            file(
+                &format!("{prefix}/{}", p.file_name().unwrap().to_string_lossy()),
+                std::fs::read(p).unwrap(),
+            )
+        })
+        .collect();
+    nodes.push(os_release("debian", "12"));
+    nodes.push(file(
+        "var/lib/dpkg/status",
+        "Package: ruby-rack\nStatus: install ok installed\nVersion: 2.2.4-3\n\n",
+    ));
+    nodes.push(file(
+        "usr/share/rubygems-integration/all/specifications/rack-2.2.4.gemspec",
+        "Gem::Specification.new do |s|\n  s.name = \"rack\"\n  s.version = \"2.2.4\"\nend\n",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oci");
+    oci_layout(
+        &path,
+        &[("ruby:1", &build(&[layer("ruby", nodes)], "amd64"))],
+    );
+    let (report, code) = scan(&path, &[]);
+    assert_eq!(code, Some(0));
+    let got: BTreeSet<(String, String, String, Vec<String>)> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] == "rubygems")
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_string();
+            let licences = p["licenses"]
+                .as_array()
+                .map(|l| l.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            (s("location"), s("name"), s("version"), licences)
+        })
+        .collect();
+    assert_eq!(got, want);
+}
