@@ -5,38 +5,22 @@
 //! Tools are installed by `.ci/setup-lang-binaries.sh`.
 
 mod common;
+#[path = "lang_binaries/fixtures.rs"]
+mod fixtures;
+#[path = "lang_binaries/osv.rs"]
+mod osv;
 
 use analyzers::lang::rust::RustBinaryCataloger;
 use analyzers::lang::{golang::GoBinaryCataloger, java::JavaArchiveCataloger};
 use artifact::Analyzer;
 use common::*;
+use fixtures::*;
 use inventory::FileResult;
+use osv::osv_expected;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const SETUP: &str = ".ci/setup-lang-binaries.sh";
-
-/// Runs a tool, asserting success; a missing tool names the setup script.
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e} — install it with {SETUP}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn write(path: &Path, text: impl AsRef<[u8]>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn packages(results: Vec<FileResult>) -> BTreeSet<(String, String)> {
     results
@@ -88,36 +72,6 @@ fn go_build(dir: &Path, name: &str, env: &[(&str, &str)]) -> PathBuf {
     }
     run(&mut cmd);
     bin
-}
-
-fn write_go_sources(src: &Path) {
-    write(
-        &src.join("go.mod"),
-        "module example.com/app\n\ngo 1.19\n\nrequire (\n\texample.com/lib v1.2.3\n\
-         \tgolang.org/x/text v0.3.0\n)\n\nreplace example.com/lib => ./lib\n",
-    );
-    let lib = "package lib\n\nfunc Name() string { return \"lib\" }\n";
-    write(
-        &src.join("lib/go.mod"),
-        "module example.com/lib\n\ngo 1.19\n",
-    );
-    write(&src.join("lib/lib.go"), lib);
-    write(&src.join("vendor/example.com/lib/lib.go"), lib);
-    write(
-        &src.join("vendor/golang.org/x/text/language/language.go"),
-        "package language\n\nfunc Tag() string { return \"en\" }\n",
-    );
-    write(
-        &src.join("vendor/modules.txt"),
-        "# example.com/lib v1.2.3 => ./lib\n## explicit; go 1.19\nexample.com/lib\n\
-         # golang.org/x/text v0.3.0\n## explicit\ngolang.org/x/text/language\n\
-         # example.com/lib => ./lib\n",
-    );
-    write(
-        &src.join("main.go"),
-        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n\t\"golang.org/x/text/language\"\n)\n\n\
-         func main() { fmt.Println(lib.Name(), language.Tag()) }\n",
-    );
 }
 
 /// What `go version` and `go version -m` say: the stdlib version as OSV names it (`go1.19.8`
@@ -198,87 +152,6 @@ fn go_binaries_of_every_format() {
 
 // ---------- Rust ----------
 
-/// The itoa version the workspace itself locks, so its .crate is in the local cargo cache.
-fn cached_crate(name: &str) -> (String, PathBuf) {
-    let lock =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).unwrap();
-    let marker = format!("name = \"{name}\"\nversion = \"");
-    let at = lock.find(&marker).unwrap() + marker.len();
-    let version = lock[at..].split('"').next().unwrap().to_string();
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
-    let file = format!("{name}-{version}.crate");
-    let found = std::fs::read_dir(home.join("registry/cache"))
-        .unwrap()
-        .map(|d| d.unwrap().path().join(&file))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("{file} is not in the cargo cache"));
-    (version, found)
-}
-
-/// A binary built by `cargo auditable build --offline` from a vendored crates.io source: the
-/// real itoa crate from the cargo cache, and `smallvec 0.6.9`, a stand-in written here under
-/// a real name and version so the binary carries a crate with real advisories.
-/// Returns the binary and the Cargo.lock cargo wrote.
-fn rust_app(dir: &Path) -> (PathBuf, String) {
-    let src = dir.join("rs");
-    let vendor = src.join("vendor");
-    let (itoa, crate_file) = cached_crate("itoa");
-    std::fs::create_dir_all(&vendor).unwrap();
-    let crate_bytes = std::fs::read(&crate_file).unwrap();
-    tar::Archive::new(flate2::read::GzDecoder::new(crate_bytes.as_slice()))
-        .unpack(&vendor)
-        .unwrap();
-    std::fs::rename(vendor.join(format!("itoa-{itoa}")), vendor.join("itoa")).unwrap();
-    let checksum = |bytes: &[u8]| sha256(bytes).trim_start_matches("sha256:").to_string();
-    write(
-        &vendor.join("itoa/.cargo-checksum.json"),
-        format!(r#"{{"files":{{}},"package":"{}"}}"#, checksum(&crate_bytes)),
-    );
-    write(
-        &vendor.join("smallvec/Cargo.toml"),
-        "[package]\nname = \"smallvec\"\nversion = \"0.6.9\"\nedition = \"2018\"\n",
-    );
-    write(
-        &vendor.join("smallvec/src/lib.rs"),
-        "pub fn len() -> usize { 0 }\n",
-    );
-    write(
-        &vendor.join("smallvec/.cargo-checksum.json"),
-        format!(r#"{{"files":{{}},"package":"{}"}}"#, checksum(b"smallvec")),
-    );
-    write(
-        &src.join(".cargo/config.toml"),
-        "[source.crates-io]\nreplace-with = \"vendored\"\n[source.vendored]\ndirectory = \"vendor\"\n",
-    );
-    write(
-        &src.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"rsapp\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-             [dependencies]\nitoa = \"={itoa}\"\nsmallvec = \"=0.6.9\"\n"
-        ),
-    );
-    write(
-        &src.join("src/main.rs"),
-        "fn main() {\n    let mut b = itoa::Buffer::new();\n    println!(\"{} {}\", b.format(42), smallvec::len());\n}\n",
-    );
-    let out = Command::new("cargo")
-        .args(["auditable", "build", "--offline", "--quiet"])
-        .current_dir(&src)
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", src.join("target"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo auditable build failed (install cargo-auditable with {SETUP}): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lock = std::fs::read_to_string(src.join("Cargo.lock")).unwrap();
-    (src.join("target/debug/rsapp"), lock)
-}
-
 /// Registry crates in the Cargo.lock cargo wrote, read with the `toml`-free line format it
 /// documents: `[[package]]`, `name = "…"`, `version = "…"`, `source = "…"`.
 fn lock_oracle(lock: &str) -> BTreeSet<(String, String)> {
@@ -315,83 +188,6 @@ fn rust_binary_agrees_with_its_cargo_lock() {
 
 // ---------- Java ----------
 
-/// `app.ear` holding `app.war`, whose WEB-INF/lib has a jar with pom.properties and a jar
-/// with only a manifest, all made by `javac` and `jar`. Returns the ear and the expected
-/// (name, version, location) of each package.
-fn java_app(dir: &Path) -> (PathBuf, BTreeSet<(String, String, String)>) {
-    let j = dir.join("java");
-    write(
-        &j.join("src/Hello.java"),
-        "public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n",
-    );
-    run(Command::new("javac")
-        .arg("-d")
-        .arg(j.join("classes"))
-        .arg(j.join("src/Hello.java")));
-    let (group, artifact, version) = ("org.example.demo", "hello-core", "1.4.2");
-    write(
-        &j.join(format!(
-            "pom/META-INF/maven/{group}/{artifact}/pom.properties"
-        )),
-        format!("#Generated by Maven\ngroupId={group}\nartifactId={artifact}\nversion={version}\n"),
-    );
-    let lib = j.join("war/WEB-INF/lib");
-    std::fs::create_dir_all(&lib).unwrap();
-    let jar = |args: &[&str], cwd: &Path| run(Command::new("jar").args(args).current_dir(cwd));
-    let hello = lib.join("hello-core-1.4.2.jar");
-    jar(
-        &[
-            "cf",
-            hello.to_str().unwrap(),
-            "-C",
-            "classes",
-            ".",
-            "-C",
-            "pom",
-            ".",
-        ],
-        &j,
-    );
-    write(
-        &j.join("manifest.txt"),
-        "Implementation-Title: util\nImplementation-Version: 2.3.4\nImplementation-Vendor-Id: org.util\n",
-    );
-    let util = lib.join("util.jar");
-    jar(
-        &[
-            "cfm",
-            util.to_str().unwrap(),
-            "manifest.txt",
-            "-C",
-            "classes",
-            ".",
-        ],
-        &j,
-    );
-    write(&j.join("war/WEB-INF/web.xml"), "<web-app/>\n");
-    jar(&["cf", "../app.war", "."], &j.join("war"));
-    std::fs::create_dir_all(j.join("ear")).unwrap();
-    std::fs::rename(j.join("app.war"), j.join("ear/app.war")).unwrap();
-    jar(&["cf", "../app.ear", "."], &j.join("ear"));
-    let base = "opt/app/app.ear!app.war!WEB-INF/lib";
-    let want = [
-        (
-            format!("{group}:{artifact}"),
-            version,
-            format!("{base}/hello-core-1.4.2.jar"),
-        ),
-        (
-            "org.util:util".to_string(),
-            "2.3.4",
-            format!("{base}/util.jar"),
-        ),
-    ]
-    .into_iter()
-    .map(|(n, v, l)| (n, v.to_string(), l))
-    .collect();
-    (j.join("app.ear"), want)
-}
-
 #[test]
 fn jars_built_by_the_jdk() {
     let dir = tempfile::tempdir().unwrap();
@@ -412,20 +208,6 @@ fn jars_built_by_the_jdk() {
     assert_eq!(hello.ecosystem, "maven");
 }
 
-/// A jar whose nested jar inflates to 200 MiB of zeros from a few hundred KiB.
-fn zip_bomb() -> Vec<u8> {
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file("lib/zeros.jar", options).unwrap();
-    let chunk = vec![0u8; 1 << 20];
-    for _ in 0..200 {
-        w.write_all(&chunk).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 #[test]
 fn hostile_archives_are_errors() {
     let bomb = zip_bomb();
@@ -442,108 +224,6 @@ fn hostile_archives_are_errors() {
 }
 
 // ---------- the image ----------
-
-/// Records of an OSV feed whose affected package is one of `names` in `ecosystem`, and that
-/// affect the version we hold by their SEMVER ranges: (package, advisory id).
-fn osv_expected(
-    feed: &str,
-    ecosystem: &str,
-    held: &BTreeSet<(String, String)>,
-) -> BTreeSet<(String, String)> {
-    let path = shared().join("data/osv").join(feed);
-    let text = zstd::decode_all(std::fs::File::open(&path).unwrap()).unwrap();
-    let mut out = BTreeSet::new();
-    for line in String::from_utf8(text).unwrap().lines() {
-        let record: Value = serde_json::from_str(line).unwrap();
-        if record.get("withdrawn").is_some() {
-            continue;
-        }
-        for affected in record["affected"].as_array().into_iter().flatten() {
-            if affected["package"]["ecosystem"] != ecosystem {
-                continue;
-            }
-            let name = affected["package"]["name"].as_str().unwrap();
-            for (held_name, held_version) in held.iter().filter(|(n, _)| n == name) {
-                let v = held_version.trim_start_matches('v');
-                let listed = affected["versions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|x| x.as_str().map(|x| x.trim_start_matches('v')) == Some(v));
-                if listed || in_ranges(&affected["ranges"], v) {
-                    out.insert((
-                        held_name.clone(),
-                        record["id"].as_str().unwrap().to_string(),
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether `v` falls in one of the SEMVER ranges (`introduced` ≤ v < `fixed`, or ≤
-/// `last_affected`).
-fn in_ranges(ranges: &Value, v: &str) -> bool {
-    ranges.as_array().into_iter().flatten().any(|range| {
-        if range["type"] != "SEMVER" {
-            return false;
-        }
-        let mut inside = false;
-        for event in range["events"].as_array().into_iter().flatten() {
-            if let Some(i) = event["introduced"].as_str() {
-                inside = inside || semver_cmp(v, i).is_ge();
-            }
-            if let Some(f) = event["fixed"].as_str() {
-                if inside && semver_cmp(v, f).is_lt() {
-                    return true;
-                }
-                inside = false;
-            }
-            if let Some(l) = event["last_affected"].as_str() {
-                if inside && semver_cmp(v, l).is_le() {
-                    return true;
-                }
-                inside = false;
-            }
-        }
-        inside
-    })
-}
-
-/// SemVer 2.0 precedence, written for this test: numeric core, then pre-release identifiers.
-fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    fn split(v: &str) -> (Vec<u64>, Option<Vec<String>>) {
-        let v = v.split('+').next().unwrap();
-        let (core, pre) = match v.split_once('-') {
-            Some((c, p)) => (c, Some(p.split('.').map(String::from).collect())),
-            None => (v, None),
-        };
-        let mut nums: Vec<u64> = core.split('.').map(|n| n.parse().unwrap_or(0)).collect();
-        nums.resize(3, 0);
-        (nums, pre)
-    }
-    let ((ca, pa), (cb, pb)) = (split(a), split(b));
-    ca.cmp(&cb).then_with(|| match (pa, pb) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (Some(x), Some(y)) => {
-            for (i, j) in x.iter().zip(&y) {
-                let o = match (i.parse::<u64>(), j.parse::<u64>()) {
-                    (Ok(i), Ok(j)) => i.cmp(&j),
-                    (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-                    (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-                    _ => i.cmp(j),
-                };
-                if o.is_ne() {
-                    return o;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
-    })
-}
 
 fn cache_with_language_feeds(dir: &Path) -> PathBuf {
     let cache = dir.join("cache");
