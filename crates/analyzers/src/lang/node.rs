@@ -150,9 +150,11 @@ pub fn yarn_lock(path: &str, text: &str) -> Vec<Package> {
             // `"@babel/core@^7.0.0", "@babel/core@^7.1.0":` → the first spec's name.
             let first = line.trim_end_matches(':').split(',').next().unwrap_or("");
             let first = first.trim().trim_matches('"');
-            name = split_spec(first)
-                .filter(|(_, range)| !range.contains(['/', ':']) || range.starts_with("npm:"))
-                .map(|(n, _)| n);
+            // An alias `alias@npm:real@range` installs `real`.
+            name = split_spec(first).and_then(|(n, range)| match range.strip_prefix("npm:") {
+                Some(target) => Some(split_spec(target).map_or(n, |(real, _)| real)),
+                None => (!range.contains(['/', ':'])).then_some(n),
+            });
             if first == "__metadata" {
                 name = None;
             }
@@ -280,6 +282,14 @@ mod tests {
         assert_eq!(
             pairs(yarn_lock("y", berry)),
             [("lodash".into(), "4.17.20".into())]
+        );
+        let alias = "\"string-width-cjs@npm:string-width@^4.2.0\":\n  version \"4.2.3\"\n\n\"@s/x@npm:@s/y@1\":\n  version: 1.0.0\n";
+        assert_eq!(
+            pairs(yarn_lock("y", alias)),
+            [
+                ("@s/y".into(), "1.0.0".into()),
+                ("string-width".into(), "4.2.3".into())
+            ]
         );
     }
 

@@ -191,5 +191,21 @@ mod tests {
         assert!(c.wants("app/foo.egg-info/PKG-INFO"));
         assert!(c.wants("app/requirements-dev.txt"));
         assert!(!c.wants("app/six-1.16.0.dist-info/RECORD"));
+        // setuptools' single-file form: the PKG-INFO content under the directory's name.
+        let egg = "usr/lib/python3.9/site-packages/chardet-3.0.4-py3.9.egg-info";
+        assert!(c.wants(egg));
+        let Ok(results) = c.analyze(
+            egg,
+            b"Metadata-Version: 1.1\nName: chardet\nVersion: 3.0.4\nLicense: LGPL\n",
+        ) else {
+            panic!("egg-info file")
+        };
+        let Some(FileResult::Packages { packages, .. }) = results.first() else {
+            panic!("packages")
+        };
+        assert_eq!(
+            (packages[0].name.as_str(), packages[0].version.as_str()),
+            ("chardet", "3.0.4")
+        );
     }
 }
