@@ -1,4 +1,4 @@
-//! Java archives (`.jar`, `.war`, `.ear`, nested ones too): Maven coordinates from
+//! Java archives (`.jar`, `.war`, `.ear` and kin, nested ones too): Maven coordinates from
 //! `META-INF/maven/<group>/<artifact>/pom.properties`; failing that, `META-INF/MANIFEST.MF`;
 //! failing that, the file name. Nesting depth, entry count and the total bytes inflated are
 //! bounded, so zip bombs and jar-in-jar towers end in an error, not an exhausted machine.
@@ -36,11 +36,15 @@ impl Analyzer for JavaArchiveCataloger {
     }
 }
 
+/// Java archive extensions: jar, web and enterprise archives, Jenkins plugins (jpi, hpi),
+/// JBoss service and resource archives (sar, par), NiFi archives (nar).
+const EXTENSIONS: &[&str] = &[
+    ".jar", ".war", ".ear", ".jpi", ".hpi", ".sar", ".par", ".nar",
+];
+
 fn is_archive(path: &str) -> bool {
     let name = file_name(path).to_ascii_lowercase();
-    [".jar", ".war", ".ear"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+    EXTENSIONS.iter().any(|ext| name.ends_with(ext))
 }
 
 /// The packages of one archive and the archives inside it. `location` is the path of this

@@ -90,7 +90,10 @@ impl Analyzer for CargoLockCataloger {
     }
 
     fn wants(&self, path: &str) -> bool {
+        // Crates unpacked in cargo's own cache ship lock files of their own: not applications.
         file_name(path) == "Cargo.lock"
+            && !path.contains(".cargo/registry/")
+            && !path.contains(".cargo/git/")
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
@@ -171,6 +174,13 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             let purls: Vec<&str> = packages.iter().map(|p| p.purl.as_str()).collect();
             assert_eq!(purls, want);
         }
+    }
+
+    #[test]
+    fn lock_files_in_cargo_s_cache_are_skipped() {
+        assert!(CargoLockCataloger.wants("src/app/Cargo.lock"));
+        assert!(!CargoLockCataloger
+            .wants("root/.cargo/registry/src/index.crates.io-0/ripgrep-14.0.0/Cargo.lock"));
     }
 
     #[test]
