@@ -8,7 +8,7 @@
 set -euo pipefail
 
 out=${BULKHEAD_LANG_FIXTURES:-/var/tmp/bulkhead-lang}
-pip_set="urllib3==1.24.1 idna==2.7 sqlparse==0.4.1 six==1.16.0"
+pip_set="urllib3==1.24.1 idna==2.7 sqlparse==0.4.1 six==1.16.0 Pygments==2.5.2"
 npm_set="lodash@4.17.4 minimatch@3.0.0 marked@0.3.5 qs@6.5.2"
 stamp="$out/stamp"
 if ! command -v ruby >/dev/null; then

@@ -329,7 +329,7 @@ fn installed_python_and_node_packages_with_purls_locations_and_layers() {
             ));
         }
     }
-    assert_eq!(want.len(), 4, "pip fixture has the 4 pinned distributions");
+    assert_eq!(want.len(), 5, "pip fixture has the 5 pinned distributions");
     // npm: every installed package directory, and every package-lock entry.
     let lock: Value =
         serde_json::from_slice(&std::fs::read(fx.join("node/package-lock.json")).unwrap()).unwrap();
