@@ -91,6 +91,10 @@ pub struct LayerResult {
     pub opaque: Vec<String>,
     /// Wanted paths this layer replaces with something that is not a regular file.
     pub shadowed: Vec<String>,
+    /// Regular files this layer writes that some analyzer asked for, found something in or
+    /// not: squash needs them to tell when a later layer overwrote a file holding a secret.
+    #[serde(default)]
+    pub written: Vec<String>,
     pub warnings: Vec<Warning>,
 }
 

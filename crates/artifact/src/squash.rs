@@ -3,8 +3,8 @@
 
 use crate::paths::within;
 use crate::LayerResult;
-use inventory::{FileResult, Inventory, Package};
-use std::collections::BTreeMap;
+use inventory::{FileResult, Inventory, Package, Secret};
+use std::collections::{BTreeMap, HashSet};
 
 /// The squashed inventory: what a container started from this image would hold.
 pub fn squash(layers: &[LayerResult]) -> Inventory {
@@ -33,6 +33,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         os_priority = *priority;
                     }
                 }
+                FileResult::Secrets { .. } => {}
                 FileResult::Packages { packages, .. } => {
                     for package in packages {
                         let introduced = introduced_in(layers, path, top, package);
@@ -46,6 +47,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
             }
         }
     }
+    inventory.secrets = secrets(layers);
     inventory.warnings = layers
         .iter()
         .flat_map(|l| l.warnings.iter().cloned())
@@ -83,6 +85,92 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         FileResult::Packages { packages, .. } => packages.iter().any(|p| {
             p.name == package.name && p.version == package.version && p.arch == package.arch
         }),
-        FileResult::Os { .. } => false,
+        FileResult::Os { .. } | FileResult::Secrets { .. } => false,
     })
+}
+
+/// Secrets from every layer, not only the visible files: a key copied in one layer and
+/// deleted in the next still ships in the image. Each is attributed to the lowest layer from
+/// which it has been present without a break, and marked `deleted` when a later layer
+/// removes, hides or overwrites its file.
+pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
+    // path → secrets in the copy of that path visible so far
+    let mut live: BTreeMap<&str, Vec<Secret>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for layer in layers {
+        let gone = |path: &str| {
+            layer
+                .removed
+                .iter()
+                .chain(&layer.shadowed)
+                .any(|g| within(path, g))
+                || layer.opaque.iter().any(|d| within(path, d) && path != d)
+        };
+        let written: HashSet<&str> = layer
+            .written
+            .iter()
+            .map(String::as_str)
+            .chain(layer.files.keys().map(String::as_str))
+            .collect();
+        let (dead, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut live)
+            .into_iter()
+            .partition(|(path, _)| gone(path) || written.contains(path));
+        live = kept.into_iter().collect();
+        for (path, found) in &layer.files {
+            let mut here: Vec<Secret> = found
+                .iter()
+                .flat_map(|r| match r {
+                    FileResult::Secrets { secrets } => secrets.as_slice(),
+                    _ => &[],
+                })
+                .map(|s| Secret {
+                    file: path.clone(),
+                    layer: s.layer.clone().or_else(|| layer.layer.clone()),
+                    deleted: false,
+                    ..s.clone()
+                })
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            // The same secret rewritten in place keeps the layer that first added it.
+            if let Some((_, before)) = dead.iter().find(|(p, _)| p == path) {
+                for secret in &mut here {
+                    if let Some(old) = before.iter().find(|o| same(o, secret)) {
+                        secret.layer = old.layer.clone();
+                    }
+                }
+            }
+            live.insert(path, here);
+        }
+        for (path, secrets) in dead {
+            let still = live.get(path);
+            out.extend(
+                secrets
+                    .into_iter()
+                    .filter(|s| !still.is_some_and(|now| now.iter().any(|n| same(n, s))))
+                    .map(|s| Secret { deleted: true, ..s }),
+            );
+        }
+    }
+    out.extend(live.into_values().flatten());
+    out.sort_by(|a, b| {
+        (
+            &a.file,
+            a.line,
+            &a.rule_id,
+            a.layer.as_ref().map(|l| l.index),
+        )
+            .cmp(&(
+                &b.file,
+                b.line,
+                &b.rule_id,
+                b.layer.as_ref().map(|l| l.index),
+            ))
+    });
+    out
+}
+
+fn same(a: &Secret, b: &Secret) -> bool {
+    a.rule_id == b.rule_id && a.line == b.line && a.matched == b.matched
 }
