@@ -7,11 +7,13 @@ mod layer;
 mod paths;
 mod rootfs;
 mod squash;
+mod tree;
 
 pub use layer::analyze_image;
 pub use paths::normalize;
 pub use rootfs::analyze_rootfs;
-pub use squash::squash;
+pub use squash::{secrets, squash};
+pub use tree::{analyze_tree, TreeOptions};
 
 use inventory::{FileResult, LayerRef, Warning};
 use serde::{Deserialize, Serialize};

@@ -106,8 +106,7 @@ pub struct Secret {
     /// The secret, masked: a few leading characters, then `*`.
     #[serde(rename = "match")]
     pub matched: String,
-    /// The layer that added the file; absent for config, manifests and source trees.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The layer that added the file; `null` for config, manifests and source trees.
     pub layer: Option<LayerRef>,
     /// True when a later layer deletes or overwrites the file: still in the image's blobs.
     #[serde(default)]

@@ -2,6 +2,7 @@
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
 mod json;
+mod secrets;
 mod table;
 
 pub use json::write_json;
@@ -9,7 +10,7 @@ pub use table::write_table;
 
 use detectors::matcher::Vulnerability;
 use detectors::severity::Severity;
-use inventory::{Package, Warning};
+use inventory::{Package, Secret, Warning};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -25,6 +26,8 @@ pub struct Report {
     pub os: Option<OsReport>,
     pub packages: Vec<Package>,
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Credentials found, masked; from every layer, including deleted files.
+    pub secrets: Vec<Secret>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
 }
@@ -82,6 +85,7 @@ pub struct OsReport {
 pub struct Summary {
     pub packages: usize,
     pub vulnerabilities: usize,
+    pub secrets: usize,
     /// Counts by severity after filters, e.g. `{"CRITICAL": 2, "HIGH": 5}`.
     pub by_severity: BTreeMap<Severity, usize>,
 }
@@ -101,6 +105,8 @@ impl Report {
             (filter.severities.is_empty() || filter.severities.contains(&v.severity))
                 && !(filter.ignore_unfixed && v.fixed_version.is_none())
         });
+        self.secrets
+            .retain(|s| filter.severities.is_empty() || filter.severities.contains(&s.severity));
         self.summarize();
     }
 
@@ -112,12 +118,13 @@ impl Report {
         self.summary = Summary {
             packages: self.packages.len(),
             vulnerabilities: self.vulnerabilities.len(),
+            secrets: self.secrets.len(),
             by_severity,
         };
     }
 
     /// Findings that should fail a CI run under `--exit-code`.
     pub fn has_findings(&self) -> bool {
-        !self.vulnerabilities.is_empty()
+        !self.vulnerabilities.is_empty() || !self.secrets.is_empty()
     }
 }

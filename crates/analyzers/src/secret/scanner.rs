@@ -121,6 +121,9 @@ impl Scanner {
         }
         let mut order: Vec<usize> = (0..found.len()).collect();
         order.sort_by_key(|&k| found[k]);
+        // One secret, one finding: where rules agree on a value, the first (most specific;
+        // generic rules come last) wins.
+        order.dedup_by_key(|k| found[*k].0);
         let mut hits = Vec::with_capacity(found.len());
         let (mut line, mut counted, mut last_newline) = (1, 0, None);
         for k in order {
