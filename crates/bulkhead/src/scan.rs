@@ -22,18 +22,20 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
         platform,
         ..Default::default()
     };
-    let (image, blobs) = source::open_image(&args.target, &select)?;
+    let (mut image, blobs) = source::open_image(&args.target, &select)?;
     let (analyzers, secrets) = chosen_analyzers(args)?;
+    // Before the layers are read: it redacts the history steps their results repeat.
+    let config_secrets = secrets
+        .as_ref()
+        .map(|s| crate::secrets::image_config(s, &mut image));
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
     let bars = Bars::new(&sizes, global.quiet);
     let layers = artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?;
     let mut inventory = artifact::squash(&layers);
-    if let Some(secrets) = &secrets {
-        inventory
-            .secrets
-            .extend(crate::secrets::image_config(secrets, &image));
-    }
+    inventory
+        .secrets
+        .extend(config_secrets.into_iter().flatten());
     let artifact = Artifact {
         name: image.name.clone(),
         kind: image.kind.to_string(),

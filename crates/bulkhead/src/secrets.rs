@@ -15,7 +15,13 @@ pub fn analyzer(config: Option<&std::path::Path>) -> anyhow::Result<SecretAnalyz
 }
 
 /// Secrets in `config:Env`, `config:Labels` and `history[N]`; lines count entries from 1.
-pub fn image_config(analyzer: &SecretAnalyzer, image: &Image) -> Vec<Secret> {
+/// The layers' `created_by` are redacted, since reports repeat them.
+pub fn image_config(analyzer: &SecretAnalyzer, image: &mut Image) -> Vec<Secret> {
+    for layer in &mut image.layers {
+        if let Some(step) = &mut layer.created_by {
+            *step = analyzer.scanner().redact(step);
+        }
+    }
     let mut found = Vec::new();
     let config = &image.config.config;
     for (index, entry) in config.env.iter().flatten().enumerate() {

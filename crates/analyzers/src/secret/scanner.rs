@@ -34,6 +34,8 @@ pub struct Hit {
     pub line: usize,
     pub column: usize,
     pub masked: String,
+    /// Byte range of the secret in the text.
+    pub span: (usize, usize),
 }
 
 impl Scanner {
@@ -104,7 +106,7 @@ impl Scanner {
         }
         windows.sort_unstable();
         let mut found: Vec<(usize, usize)> = Vec::new(); // (offset, rule)
-        let mut masked: Vec<String> = Vec::new();
+        let mut masked: Vec<(String, usize)> = Vec::new(); // (mask, end offset)
         let mut i = 0;
         while i < windows.len() && found.len() < MAX_FINDINGS {
             let (rule, start, mut end) = windows[i];
@@ -136,11 +138,13 @@ impl Scanner {
             }
             counted = offset;
             let column = offset - last_newline.map_or(0, |n| n + 1) + 1;
+            let (shown, end) = std::mem::take(&mut masked[k]);
             hits.push(Hit {
                 rule,
                 line,
                 column,
-                masked: std::mem::take(&mut masked[k]),
+                masked: shown,
+                span: (offset, end),
             });
         }
         hits.dedup();
@@ -154,7 +158,7 @@ impl Scanner {
         start: usize,
         end: usize,
         found: &mut Vec<(usize, usize)>,
-        masked: &mut Vec<String>,
+        masked: &mut Vec<(String, usize)>,
     ) {
         let rule = &self.rules[index];
         let Some(window) = text.get(start..end) else {
@@ -177,8 +181,27 @@ impl Scanner {
                 continue;
             }
             found.push((start + secret.start(), index));
-            masked.push(mask(&value));
+            masked.push((mask(&value), start + secret.end()));
         }
+    }
+}
+
+impl Scanner {
+    /// `text` with every secret replaced by its mask, for strings a report repeats verbatim
+    /// (history steps).
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        let mut hits = self.scan(text.as_bytes());
+        hits.sort_by_key(|h| std::cmp::Reverse(h.span.0));
+        let mut floor = usize::MAX;
+        for hit in hits {
+            let (start, end) = hit.span;
+            if end <= floor && out.is_char_boundary(start) && out.is_char_boundary(end) {
+                out.replace_range(start..end, &hit.masked);
+                floor = start;
+            }
+        }
+        out
     }
 }
 
