@@ -89,6 +89,7 @@ impl CustomRule {
                 .collect(),
             regex,
             entropy: self.entropy.unwrap_or(0.0),
+            digit: false,
             spans_lines: false,
         })
     }

@@ -31,6 +31,9 @@ pub struct Spec {
     pub pattern: Pattern,
     /// Minimum Shannon entropy (bits per byte) of the secret; 0 = no check.
     pub entropy: f32,
+    /// The secret must hold a digit: random keys almost always do, identifiers and words
+    /// (`_EllipticCurvePrivateKey`, `bare-quoted-string`) do not.
+    pub digit: bool,
 }
 
 /// A prefixed token: the prefix makes it unambiguous.
@@ -48,6 +51,7 @@ pub const fn raw(
         keywords,
         pattern: Pattern::Raw(regex),
         entropy: 0.0,
+        digit: false,
     }
 }
 
@@ -67,6 +71,7 @@ pub const fn keyed(
         keywords,
         pattern: Pattern::Keyed { name, value },
         entropy: 3.0,
+        digit: false,
     }
 }
 
@@ -83,12 +88,18 @@ pub const fn pem(
         keywords,
         pattern: Pattern::Pem(label),
         entropy: 0.0,
+        digit: false,
     }
 }
 
 impl Spec {
     pub const fn entropy(mut self, bits: f32) -> Spec {
         self.entropy = bits;
+        self
+    }
+
+    pub const fn with_digit(mut self) -> Spec {
+        self.digit = true;
         self
     }
 
@@ -120,6 +131,7 @@ pub struct Rule {
     pub keywords: Vec<String>,
     pub regex: Regex,
     pub entropy: f32,
+    pub digit: bool,
     pub spans_lines: bool,
 }
 
@@ -133,6 +145,7 @@ impl Rule {
             keywords: spec.keywords.iter().map(|k| k.to_string()).collect(),
             regex: build(&source).map_err(|e| format!("rule {}: {e}", spec.id))?,
             entropy: spec.entropy,
+            digit: spec.digit,
             spans_lines: spec.spans_lines(),
         })
     }

@@ -173,7 +173,8 @@ impl Scanner {
                 continue;
             };
             let value = secret.as_bytes();
-            if value.is_empty() || (rule.entropy > 0.0 && entropy(value) < rule.entropy) {
+            let weak = rule.entropy > 0.0 && entropy(value) < rule.entropy;
+            if value.is_empty() || weak || (rule.digit && !value.iter().any(u8::is_ascii_digit)) {
                 continue;
             }
             let value = String::from_utf8_lossy(value);

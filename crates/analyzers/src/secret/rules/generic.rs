@@ -23,15 +23,16 @@ const SECRET_KEYWORDS: &[&str] = &[
 
 pub const RULES: &[Spec] = &[
     raw("generic-password", "Password assigned in code or configuration", High, PASSWORD_KEYWORDS,
-        r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.-]*(?:password|passwd|passphrase|pwd)[a-z0-9_-]*["']?\s{0,3}(?::=|=>|==|=|:)\s{0,3}[rbuf]?["'](?P<secret>[^"'\s\\]{8,100})["']"#)
+        r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.-]*(?:password|passwd|passphrase|pwd)[a-z0-9_-]*["']?\s{0,3}(?::=|=>|==|=|:)\s{0,3}[rbuf]?["'](?P<secret>[^"'\s\\/.~][^"'\s\\]{7,99})["']"#)
         .entropy(3.0),
     raw("generic-api-key", "API key or token assigned in code or configuration", High, SECRET_KEYWORDS,
-        r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)[a-z0-9_-]*["']?\s{0,3}(?::=|=>|=|:)\s{0,3}[rbuf]?["'](?P<secret>[A-Za-z0-9_+/=.~-]{16,128})["']"#)
-        .entropy(3.7),
+        r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)[a-z0-9_-]*["']?\s{0,3}(?::=|=>|=|:)\s{0,3}[rbuf]?["'](?P<secret>[A-Za-z0-9_+=-][A-Za-z0-9_+/=.~-]{15,127})["']"#)
+        .entropy(3.7)
+        .with_digit(),
     raw("generic-env-secret", "Secret in an environment variable, ENV or ARG", High, &[
             "password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential",
         ],
-        r#"(?:^|[\s"'])(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*=(?P<secret>[^\s"'$`;&|<>(){}\\]{8,200})"#)
+        r#"(?:^|[\s"'])(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*=(?P<secret>[^\s"'$`;&|<>(){}\\/.~][^\s"'$`;&|<>(){}\\]{7,199})"#)
         .entropy(3.0),
     raw("url-credentials", "Credentials in a URL", High, &["://"],
         r"\b(?:https?|ftps?|sftp|ldaps?|smtps?|imaps?|git|svn|ssh|nntp)://[A-Za-z0-9._%+~-]{1,64}:(?P<secret>[^\s:@/'\x22<>`]{6,128})@[A-Za-z0-9.-]+")
