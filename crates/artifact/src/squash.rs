@@ -174,3 +174,91 @@ pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
 fn same(a: &Secret, b: &Secret) -> bool {
     a.rule_id == b.rule_id && a.line == b.line && a.matched == b.matched
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inventory::{LayerRef, Severity};
+
+    fn secret(rule: &str, masked: &str) -> FileResult {
+        FileResult::Secrets {
+            secrets: vec![Secret {
+                rule_id: rule.into(),
+                title: rule.into(),
+                severity: Severity::High,
+                file: String::new(),
+                line: 1,
+                column: None,
+                matched: masked.into(),
+                layer: None,
+                deleted: false,
+            }],
+        }
+    }
+
+    fn layer(index: usize, files: &[(&str, FileResult)]) -> LayerResult {
+        LayerResult {
+            layer: Some(LayerRef {
+                index,
+                digest: format!("sha256:{index}"),
+                created_by: None,
+            }),
+            files: files
+                .iter()
+                .map(|(p, r)| (p.to_string(), vec![r.clone()]))
+                .collect(),
+            written: files.iter().map(|(p, _)| p.to_string()).collect(),
+            ..LayerResult::default()
+        }
+    }
+
+    fn summary(layers: &[LayerResult]) -> Vec<(String, String, usize, bool)> {
+        secrets(layers)
+            .into_iter()
+            .map(|s| (s.file, s.rule_id, s.layer.unwrap().index, s.deleted))
+            .collect()
+    }
+
+    #[test]
+    fn secrets_keep_their_layer_and_learn_when_they_were_deleted() {
+        let mut second = layer(
+            1,
+            &[
+                ("a/same", secret("x", "ab**")),
+                ("a/new", secret("y", "cd**")),
+            ],
+        );
+        second.removed.push("gone".into());
+        second.written.push("a/clean".into());
+        let mut third = layer(2, &[]);
+        third.opaque.push("d".into());
+        let layers = [
+            layer(
+                0,
+                &[
+                    ("a/same", secret("x", "ab**")),
+                    ("a/clean", secret("z", "ef**")),
+                    ("gone/key", secret("k", "gh**")),
+                    ("d/file", secret("d", "ij**")),
+                    ("kept", secret("q", "kl**")),
+                ],
+            ),
+            second,
+            third,
+        ];
+        let got = summary(&layers);
+        let want = [
+            ("a/clean", "z", 0, true),  // overwritten by a file without it
+            ("a/new", "y", 1, false),   // added later
+            ("a/same", "x", 0, false),  // rewritten unchanged: first layer, once, live
+            ("d/file", "d", 0, true),   // hidden by an opaque directory
+            ("gone/key", "k", 0, true), // under a whiteout
+            ("kept", "q", 0, false),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(f, r, l, d)| (f.to_string(), r.to_string(), *l, *d))
+            .collect();
+        assert_eq!(got, want);
+    }
+}
