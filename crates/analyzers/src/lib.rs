@@ -7,11 +7,13 @@ pub mod lang;
 pub mod os;
 mod records;
 pub mod rpm;
+pub mod secret;
 
 pub use apk::ApkCataloger;
 pub use dpkg::DpkgCataloger;
 pub use os::OsAnalyzer;
 pub use rpm::RpmCataloger;
+pub use secret::SecretAnalyzer;
 
 use artifact::Analyzer;
 

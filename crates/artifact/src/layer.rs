@@ -265,6 +265,7 @@ pub(crate) fn walk<R: Read>(
                 if wanted.is_empty() {
                     continue;
                 }
+                result.written.push(path.clone());
                 if size > limits.max_file_size {
                     result.warnings.push(warning(
                         &path,
@@ -291,6 +292,7 @@ pub(crate) fn walk<R: Read>(
                         if let Some(found) = result.files.get(&target).cloned() {
                             result.files.insert(path.clone(), found);
                         }
+                        result.written.push(path.clone());
                         analyzed.insert(path);
                     }
                     None => {

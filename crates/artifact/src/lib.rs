@@ -7,11 +7,13 @@ mod layer;
 mod paths;
 mod rootfs;
 mod squash;
+mod tree;
 
 pub use layer::analyze_image;
 pub use paths::normalize;
 pub use rootfs::analyze_rootfs;
-pub use squash::squash;
+pub use squash::{secrets, squash};
+pub use tree::{analyze_tree, TreeOptions};
 
 use inventory::{FileResult, LayerRef, Warning};
 use serde::{Deserialize, Serialize};
@@ -91,6 +93,10 @@ pub struct LayerResult {
     pub opaque: Vec<String>,
     /// Wanted paths this layer replaces with something that is not a regular file.
     pub shadowed: Vec<String>,
+    /// Regular files this layer writes that some analyzer asked for, found something in or
+    /// not: squash needs them to tell when a later layer overwrote a file holding a secret.
+    #[serde(default)]
+    pub written: Vec<String>,
     pub warnings: Vec<Warning>,
 }
 

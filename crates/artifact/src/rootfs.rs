@@ -101,7 +101,7 @@ fn visit(
     }
 }
 
-fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut content = Vec::new();
     file.take(cap + 1)

@@ -3,8 +3,8 @@
 
 use crate::paths::within;
 use crate::LayerResult;
-use inventory::{FileResult, Inventory, Package};
-use std::collections::BTreeMap;
+use inventory::{FileResult, Inventory, Package, Secret};
+use std::collections::{BTreeMap, HashSet};
 
 /// The squashed inventory: what a container started from this image would hold.
 pub fn squash(layers: &[LayerResult]) -> Inventory {
@@ -33,6 +33,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         os_priority = *priority;
                     }
                 }
+                FileResult::Secrets { .. } => {}
                 FileResult::Packages { packages, .. } => {
                     for package in packages {
                         let introduced = introduced_in(layers, path, top, package);
@@ -46,6 +47,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
             }
         }
     }
+    inventory.secrets = secrets(layers);
     inventory.warnings = layers
         .iter()
         .flat_map(|l| l.warnings.iter().cloned())
@@ -83,6 +85,180 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         FileResult::Packages { packages, .. } => packages.iter().any(|p| {
             p.name == package.name && p.version == package.version && p.arch == package.arch
         }),
-        FileResult::Os { .. } => false,
+        FileResult::Os { .. } | FileResult::Secrets { .. } => false,
     })
+}
+
+/// Secrets from every layer, not only the visible files: a key copied in one layer and
+/// deleted in the next still ships in the image. Each is attributed to the lowest layer from
+/// which it has been present without a break, and marked `deleted` when a later layer
+/// removes, hides or overwrites its file.
+pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
+    // path → secrets in the copy of that path visible so far
+    let mut live: BTreeMap<&str, Vec<Secret>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for layer in layers {
+        let gone = |path: &str| {
+            layer
+                .removed
+                .iter()
+                .chain(&layer.shadowed)
+                .any(|g| within(path, g))
+                || layer.opaque.iter().any(|d| within(path, d) && path != d)
+        };
+        let written: HashSet<&str> = layer
+            .written
+            .iter()
+            .map(String::as_str)
+            .chain(layer.files.keys().map(String::as_str))
+            .collect();
+        let (dead, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut live)
+            .into_iter()
+            .partition(|(path, _)| gone(path) || written.contains(path));
+        live = kept.into_iter().collect();
+        for (path, found) in &layer.files {
+            let mut here: Vec<Secret> = found
+                .iter()
+                .flat_map(|r| match r {
+                    FileResult::Secrets { secrets } => secrets.as_slice(),
+                    _ => &[],
+                })
+                .map(|s| Secret {
+                    file: path.clone(),
+                    layer: s.layer.clone().or_else(|| layer.layer.clone()),
+                    deleted: false,
+                    ..s.clone()
+                })
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            // The same secret rewritten in place keeps the layer that first added it.
+            if let Some((_, before)) = dead.iter().find(|(p, _)| p == path) {
+                for secret in &mut here {
+                    if let Some(old) = before.iter().find(|o| same(o, secret)) {
+                        secret.layer = old.layer.clone();
+                    }
+                }
+            }
+            live.insert(path, here);
+        }
+        for (path, secrets) in dead {
+            let still = live.get(path);
+            out.extend(
+                secrets
+                    .into_iter()
+                    .filter(|s| !still.is_some_and(|now| now.iter().any(|n| same(n, s))))
+                    .map(|s| Secret { deleted: true, ..s }),
+            );
+        }
+    }
+    out.extend(live.into_values().flatten());
+    out.sort_by(|a, b| {
+        (
+            &a.file,
+            a.line,
+            &a.rule_id,
+            a.layer.as_ref().map(|l| l.index),
+        )
+            .cmp(&(
+                &b.file,
+                b.line,
+                &b.rule_id,
+                b.layer.as_ref().map(|l| l.index),
+            ))
+    });
+    out
+}
+
+fn same(a: &Secret, b: &Secret) -> bool {
+    a.rule_id == b.rule_id && a.line == b.line && a.matched == b.matched
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inventory::{LayerRef, Severity};
+
+    fn secret(rule: &str, masked: &str) -> FileResult {
+        FileResult::Secrets {
+            secrets: vec![Secret {
+                rule_id: rule.into(),
+                title: rule.into(),
+                severity: Severity::High,
+                file: String::new(),
+                line: 1,
+                column: None,
+                matched: masked.into(),
+                layer: None,
+                deleted: false,
+            }],
+        }
+    }
+
+    fn layer(index: usize, files: &[(&str, FileResult)]) -> LayerResult {
+        LayerResult {
+            layer: Some(LayerRef {
+                index,
+                digest: format!("sha256:{index}"),
+                created_by: None,
+            }),
+            files: files
+                .iter()
+                .map(|(p, r)| (p.to_string(), vec![r.clone()]))
+                .collect(),
+            written: files.iter().map(|(p, _)| p.to_string()).collect(),
+            ..LayerResult::default()
+        }
+    }
+
+    fn summary(layers: &[LayerResult]) -> Vec<(String, String, usize, bool)> {
+        secrets(layers)
+            .into_iter()
+            .map(|s| (s.file, s.rule_id, s.layer.unwrap().index, s.deleted))
+            .collect()
+    }
+
+    #[test]
+    fn secrets_keep_their_layer_and_learn_when_they_were_deleted() {
+        let mut second = layer(
+            1,
+            &[
+                ("a/same", secret("x", "ab**")),
+                ("a/new", secret("y", "cd**")),
+            ],
+        );
+        second.removed.push("gone".into());
+        second.written.push("a/clean".into());
+        let mut third = layer(2, &[]);
+        third.opaque.push("d".into());
+        let layers = [
+            layer(
+                0,
+                &[
+                    ("a/same", secret("x", "ab**")),
+                    ("a/clean", secret("z", "ef**")),
+                    ("gone/key", secret("k", "gh**")),
+                    ("d/file", secret("d", "ij**")),
+                    ("kept", secret("q", "kl**")),
+                ],
+            ),
+            second,
+            third,
+        ];
+        let got = summary(&layers);
+        let want = [
+            ("a/clean", "z", 0, true),  // overwritten by a file without it
+            ("a/new", "y", 1, false),   // added later
+            ("a/same", "x", 0, false),  // rewritten unchanged: first layer, once, live
+            ("d/file", "d", 0, true),   // hidden by an opaque directory
+            ("gone/key", "k", 0, true), // under a whiteout
+            ("kept", "q", 0, false),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(f, r, l, d)| (f.to_string(), r.to_string(), *l, *d))
+            .collect();
+        assert_eq!(got, want);
+    }
 }

@@ -46,6 +46,9 @@ pub enum Command {
     Image(ScanArgs),
     /// Scan a root filesystem on disk (an unpacked image, or / of a host)
     Rootfs(ScanArgs),
+    /// Scan a source tree (a project checkout): secrets and language packages; honours
+    /// .gitignore files, skips .git/
+    Fs(ScanArgs),
     /// Manage the advisory database
     #[command(subcommand)]
     Db(DbCommand),
@@ -55,6 +58,15 @@ pub enum Command {
 pub enum Format {
     Table,
     Json,
+}
+
+/// What a scan looks for.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum ScannerKind {
+    /// Known vulnerabilities in OS and language packages
+    Vuln,
+    /// Credentials in files, image config and history
+    Secret,
 }
 
 #[derive(Args)]
@@ -88,6 +100,24 @@ pub struct ScanArgs {
     /// Most bytes one layer may decompress to (guards against decompression bombs)
     #[arg(long, default_value_t = 32 << 30)]
     pub max_layer_size: u64,
+    /// What to look for (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln,secret")]
+    pub scanners: Vec<ScannerKind>,
+    /// Secret rules and allow-lists to add (YAML: rules, disable, allow, max_file_size)
+    #[arg(long, value_name = "FILE")]
+    pub secret_config: Option<PathBuf>,
+    /// Directories to leave out (fs and rootfs; globs over the path relative to the target)
+    #[arg(long, value_delimiter = ',')]
+    pub skip_dirs: Vec<String>,
+    /// Files to leave out (fs and rootfs; globs over the path relative to the target)
+    #[arg(long, value_delimiter = ',')]
+    pub skip_files: Vec<String>,
+}
+
+impl ScanArgs {
+    pub fn wants(&self, scanner: ScannerKind) -> bool {
+        self.scanners.contains(&scanner)
+    }
 }
 
 fn exit_code(text: &str) -> Result<u8, String> {

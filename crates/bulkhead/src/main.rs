@@ -5,6 +5,7 @@ mod db;
 mod output;
 mod progress;
 mod scan;
+mod secrets;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     match cli.command {
         cli::Command::Image(args) => scan::image(&cli.global, &cache_dir, &args),
         cli::Command::Rootfs(args) => scan::rootfs(&cli.global, &cache_dir, &args),
+        cli::Command::Fs(args) => scan::fs(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
     }
 }

@@ -1,7 +1,7 @@
-//! `bulkhead image` and `bulkhead rootfs`: source → artifact → analyzers → inventory →
-//! detectors → report.
+//! `bulkhead image`, `bulkhead rootfs` and `bulkhead fs`: source → artifact → analyzers →
+//! inventory → detectors → report.
 
-use crate::cli::{Global, ScanArgs};
+use crate::cli::{Global, ScanArgs, ScannerKind};
 use crate::{output, progress::Bars};
 use anyhow::{bail, Context};
 use artifact::{Analyzer, Limits};
@@ -22,13 +22,20 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
         platform,
         ..Default::default()
     };
-    let (image, blobs) = source::open_image(&args.target, &select)?;
-    let analyzers = analyzers::default_analyzers();
+    let (mut image, blobs) = source::open_image(&args.target, &select)?;
+    let (analyzers, secrets) = chosen_analyzers(args)?;
+    // Before the layers are read: it redacts the history steps their results repeat.
+    let config_secrets = secrets
+        .as_ref()
+        .map(|s| crate::secrets::image_config(s, &mut image));
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
     let bars = Bars::new(&sizes, global.quiet);
     let layers = artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?;
-    let inventory = artifact::squash(&layers);
+    let mut inventory = artifact::squash(&layers);
+    inventory
+        .secrets
+        .extend(config_secrets.into_iter().flatten());
     let artifact = Artifact {
         name: image.name.clone(),
         kind: image.kind.to_string(),
@@ -52,7 +59,7 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
 
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
     let filter = filter(args)?;
-    let analyzers = analyzers::default_analyzers();
+    let (analyzers, _) = chosen_analyzers(args)?;
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let layer = artifact::analyze_rootfs(Path::new(&args.target), &analyzers, limits(args))?;
     let inventory = artifact::squash(std::slice::from_ref(&layer));
@@ -65,6 +72,50 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         layers: Vec::new(),
     };
     finish(global, cache_dir, args, &filter, artifact, inventory)
+}
+
+/// A source tree: `.gitignore` honoured, `.git/` skipped, no OS expected.
+pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
+    let filter = filter(args)?;
+    let (analyzers, _) = chosen_analyzers(args)?;
+    let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
+    let options = artifact::TreeOptions {
+        skip_dirs: args.skip_dirs.clone(),
+        skip_files: args.skip_files.clone(),
+        gitignore: true,
+    };
+    let root = Path::new(&args.target);
+    let tree = artifact::analyze_tree(root, &analyzers, limits(args), &options)?;
+    let inventory = artifact::squash(std::slice::from_ref(&tree));
+    let artifact = Artifact {
+        name: args.target.clone(),
+        kind: "filesystem".into(),
+        digest: None,
+        config_digest: None,
+        repo_tags: Vec::new(),
+        layers: Vec::new(),
+    };
+    finish(global, cache_dir, args, &filter, artifact, inventory)
+}
+
+/// The analyzers `--scanners` asks for; the secret analyzer also comes back on its own for
+/// the image config and history.
+fn chosen_analyzers(
+    args: &ScanArgs,
+) -> anyhow::Result<(Vec<Box<dyn Analyzer>>, Option<analyzers::SecretAnalyzer>)> {
+    let mut chosen = if args.wants(ScannerKind::Vuln) {
+        analyzers::default_analyzers()
+    } else {
+        Vec::new()
+    };
+    let secrets = if args.wants(ScannerKind::Secret) {
+        let secrets = crate::secrets::analyzer(args.secret_config.as_deref())?;
+        chosen.push(Box::new(secrets.clone()));
+        Some(secrets)
+    } else {
+        None
+    };
+    Ok((chosen, secrets))
 }
 
 fn limits(args: &ScanArgs) -> Limits {
@@ -102,16 +153,20 @@ fn finish(
     analyzers::lang::drop_os_owned(&mut inventory);
     analyzers::lang::golang::prefer_go_mod(&mut inventory);
     inventory.assign_os();
-    let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
-    if !global.quiet {
-        warn_if_stale(&store);
-    }
-    let matches = matcher::match_inventory(&store, &inventory).with_context(|| {
-        format!(
-            "matching against the advisory database in {}",
-            cache_dir.display()
-        )
-    })?;
+    let matches = if args.wants(ScannerKind::Vuln) {
+        let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
+        if !global.quiet {
+            warn_if_stale(&store);
+        }
+        matcher::match_inventory(&store, &inventory).with_context(|| {
+            format!(
+                "matching against the advisory database in {}",
+                cache_dir.display()
+            )
+        })?
+    } else {
+        matcher::Matches::default()
+    };
     let today = eol::today();
     let os = inventory.os.as_ref().map(|os| {
         let info = eol::lookup(&os.family, &os.version);
@@ -154,6 +209,7 @@ fn finish(
         packages: inventory.packages,
         vulnerabilities: matches.vulnerabilities,
         malware: matches.malware,
+        secrets: inventory.secrets,
         summary: Default::default(),
         warnings,
     };
@@ -162,7 +218,8 @@ fn finish(
         for warning in &report.warnings {
             eprintln!("warning: {warning}");
         }
-        if inventory.os.is_none() && report.packages.is_empty() {
+        let tree = args.wants(ScannerKind::Vuln) && report.artifact.kind != "filesystem";
+        if tree && inventory.os.is_none() && report.packages.is_empty() {
             eprintln!("note: no OS and no packages found in {}; is it a container image or root filesystem?", args.target);
         }
     }

@@ -84,6 +84,33 @@ pub enum FileResult {
         db: PackageDb,
         packages: Vec<Package>,
     },
+    /// Credentials found in the file's text.
+    Secrets { secrets: Vec<Secret> },
+}
+
+/// A credential found in a file, an image's config or history, or a manifest. The value is
+/// never kept whole: `matched` shows a few characters and masks the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secret {
+    /// The rule that fired, e.g. `aws-access-key-id`.
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// Path in the artifact, or `config:Env`, `config:Labels`, `history[3]`.
+    pub file: String,
+    /// 1-based line of the match.
+    pub line: usize,
+    /// 1-based column (in bytes) of the secret value on its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The secret, masked: a few leading characters, then `*`.
+    #[serde(rename = "match")]
+    pub matched: String,
+    /// The layer that added the file; `null` for config, manifests and source trees.
+    pub layer: Option<LayerRef>,
+    /// True when a later layer deletes or overwrites the file: still in the image's blobs.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 /// A non-fatal problem with one file: the scan goes on, the report says it.
@@ -119,6 +146,9 @@ pub fn short(digest: &str) -> &str {
 pub struct Inventory {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
+    /// Secrets from every layer, including files later layers delete.
+    #[serde(default)]
+    pub secrets: Vec<Secret>,
     pub warnings: Vec<Warning>,
 }
 

@@ -2,6 +2,7 @@
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
 mod json;
+mod secrets;
 mod table;
 
 pub use json::write_json;
@@ -10,7 +11,7 @@ pub use table::write_table;
 use detectors::language::Malware;
 use detectors::matcher::Vulnerability;
 use detectors::severity::Severity;
-use inventory::{Package, Warning};
+use inventory::{Package, Secret, Warning};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -28,6 +29,8 @@ pub struct Report {
     pub vulnerabilities: Vec<Vulnerability>,
     /// Packages named by malicious-package reports (`MAL-*`): always CRITICAL.
     pub malware: Vec<Malware>,
+    /// Credentials found, masked; from every layer, including deleted files.
+    pub secrets: Vec<Secret>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
 }
@@ -87,6 +90,7 @@ pub struct Summary {
     pub vulnerabilities: usize,
     /// Malicious packages found (not counted in `vulnerabilities` or `by_severity`).
     pub malware: usize,
+    pub secrets: usize,
     /// Counts by severity after filters, e.g. `{"CRITICAL": 2, "HIGH": 5}`.
     pub by_severity: BTreeMap<Severity, usize>,
 }
@@ -110,6 +114,8 @@ impl Report {
             (filter.severities.is_empty() || filter.severities.contains(&v.severity))
                 && !(filter.ignore_unfixed && v.fixed_version.is_none())
         });
+        self.secrets
+            .retain(|s| filter.severities.is_empty() || filter.severities.contains(&s.severity));
         self.summarize();
     }
 
@@ -122,12 +128,13 @@ impl Report {
             packages: self.packages.len(),
             vulnerabilities: self.vulnerabilities.len(),
             malware: self.malware.len(),
+            secrets: self.secrets.len(),
             by_severity,
         };
     }
 
     /// Findings that should fail a CI run under `--exit-code`.
     pub fn has_findings(&self) -> bool {
-        !self.vulnerabilities.is_empty() || !self.malware.is_empty()
+        !self.vulnerabilities.is_empty() || !self.malware.is_empty() || !self.secrets.is_empty()
     }
 }

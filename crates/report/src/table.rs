@@ -5,7 +5,7 @@ use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 use detectors::severity::Severity;
 use std::io::Write;
 
-fn colour(severity: Severity) -> Color {
+pub(crate) fn colour(severity: Severity) -> Color {
     match severity {
         Severity::Critical => Color::Red,
         Severity::High => Color::DarkRed,
@@ -50,18 +50,47 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
     .collect();
     writeln!(
         out,
-        "packages: {}   vulnerabilities: {} ({})",
+        "packages: {}   vulnerabilities: {} ({})   secrets: {}",
         report.summary.packages,
         report.summary.vulnerabilities,
-        counts.join(", ")
+        counts.join(", "),
+        report.summary.secrets
     )?;
     if !report.malware.is_empty() {
-        writeln!(out, "MALWARE: {} malicious package(s)", report.malware.len())?;
+        writeln!(
+            out,
+            "MALWARE: {} malicious package(s)",
+            report.malware.len()
+        )?;
         write_malware(report, out, colour_on)?;
     }
-    if report.vulnerabilities.is_empty() {
-        return Ok(());
+    if !report.vulnerabilities.is_empty() {
+        write_vulnerabilities(report, out, colour_on)?;
     }
+    if !report.secrets.is_empty() {
+        crate::secrets::write_secrets(report, out, colour_on)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn new_table(colour_on: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !colour_on {
+        table.force_no_tty();
+    } else {
+        table.enforce_styling();
+    }
+    table
+}
+
+fn write_vulnerabilities(
+    report: &Report,
+    out: &mut dyn Write,
+    colour_on: bool,
+) -> std::io::Result<()> {
     let mut table = new_table(colour_on);
     table.set_header([
         "Package",
@@ -94,19 +123,6 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
     writeln!(out, "{table}")
 }
 
-fn new_table(colour_on: bool) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if !colour_on {
-        table.force_no_tty();
-    } else {
-        table.enforce_styling();
-    }
-    table
-}
-
 /// Malicious packages get their own table, above the vulnerabilities: they are not a bug to
 /// patch but code to remove.
 fn write_malware(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::io::Result<()> {
@@ -127,7 +143,7 @@ fn write_malware(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::
 }
 
 /// History steps can be long shell scripts: keep the start.
-fn shorten(step: &str) -> String {
+pub(crate) fn shorten(step: &str) -> String {
     let step = step
         .trim_start_matches("/bin/sh -c ")
         .trim_start_matches("#(nop) ")

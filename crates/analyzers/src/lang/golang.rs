@@ -342,7 +342,9 @@ replace (
             ("d", "go.sum"),
             ("e", "src/app/vendor/x/go.sum"),
         ] {
-            inventory.packages.push(package(GO, name, "v1.0.0", location));
+            inventory
+                .packages
+                .push(package(GO, name, "v1.0.0", location));
         }
         prefer_go_mod(&mut inventory);
         let kept: Vec<&str> = inventory.packages.iter().map(|p| p.name.as_str()).collect();

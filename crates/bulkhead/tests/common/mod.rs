@@ -161,6 +161,15 @@ pub struct Built {
 }
 
 pub fn build(layers: &[Layer], arch: &str) -> Built {
+    build_with(
+        layers,
+        arch,
+        serde_json::json!({"Env": ["PATH=/usr/bin"], "User": ""}),
+    )
+}
+
+/// Like [`build`], with the config's runtime section (`Env`, `Labels`, …) given.
+pub fn build_with(layers: &[Layer], arch: &str, runtime: serde_json::Value) -> Built {
     let mut blobs = Vec::new();
     let mut diff_ids = Vec::new();
     let mut layer_digests = Vec::new();
@@ -192,7 +201,7 @@ pub fn build(layers: &[Layer], arch: &str) -> Built {
         .collect();
     let config = serde_json::to_vec(&serde_json::json!({
         "architecture": arch, "os": "linux",
-        "config": {"Env": ["PATH=/usr/bin"], "User": ""},
+        "config": runtime,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": history,
     }))

@@ -1,0 +1,72 @@
+//! Secrets outside the layers: the image config's `Env` and `Labels`, and each history
+//! entry's `created_by` (where `ENV` and `ARG` values stay forever). Same rules as files.
+
+use analyzers::SecretAnalyzer;
+use inventory::{LayerRef, Secret};
+use source::Image;
+
+/// The secret analyzer a scan uses: built-in rules plus `--secret-config`.
+pub fn analyzer(config: Option<&std::path::Path>) -> anyhow::Result<SecretAnalyzer> {
+    let config = match config {
+        Some(path) => analyzers::secret::SecretConfig::load(path).map_err(anyhow::Error::msg)?,
+        None => Default::default(),
+    };
+    SecretAnalyzer::with_config(&config).map_err(anyhow::Error::msg)
+}
+
+/// Secrets in `config:Env`, `config:Labels` and `history[N]`; lines count entries from 1.
+/// The layers' `created_by` are redacted, since reports repeat them.
+pub fn image_config(analyzer: &SecretAnalyzer, image: &mut Image) -> Vec<Secret> {
+    for layer in &mut image.layers {
+        if let Some(step) = &mut layer.created_by {
+            *step = analyzer.scanner().redact(step);
+        }
+    }
+    let mut found = Vec::new();
+    let config = &image.config.config;
+    for (index, entry) in config.env.iter().flatten().enumerate() {
+        found.extend(at_line(
+            analyzer.scan_text("config:Env", entry.as_bytes()),
+            index + 1,
+        ));
+    }
+    for (index, (name, value)) in config.labels.iter().flatten().enumerate() {
+        // Labels are scanned as `name=value` (generic rules need the name) and alone.
+        let text = format!("{name}={value}\n{value}");
+        let mut secrets = at_line(
+            analyzer.scan_text("config:Labels", text.as_bytes()),
+            index + 1,
+        );
+        secrets.dedup_by(|a, b| a.rule_id == b.rule_id && a.matched == b.matched);
+        found.extend(secrets);
+    }
+    // Map history entries to layers: each entry without `empty_layer` made the next layer.
+    let mut layer = 0;
+    for (index, step) in image.config.history.iter().enumerate() {
+        let made = (!step.empty_layer).then(|| {
+            let made = image.layers.get(layer).map(|l| LayerRef {
+                index: layer,
+                digest: l.diff_id.clone(),
+                created_by: l.created_by.clone(),
+            });
+            layer += 1;
+            made
+        });
+        let Some(created_by) = &step.created_by else {
+            continue;
+        };
+        let file = format!("history[{index}]");
+        for mut secret in analyzer.scan_text(&file, created_by.as_bytes()) {
+            secret.layer = made.clone().flatten();
+            found.push(secret);
+        }
+    }
+    found
+}
+
+fn at_line(mut secrets: Vec<Secret>, line: usize) -> Vec<Secret> {
+    for secret in &mut secrets {
+        secret.line = line;
+    }
+    secrets
+}

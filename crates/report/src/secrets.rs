@@ -1,0 +1,33 @@
+//! The table of secrets: severity, rule, where (file:line, layer) and the masked value.
+
+use crate::table::{colour, new_table, shorten};
+use crate::Report;
+use comfy_table::{Attribute, Cell};
+use std::io::Write;
+
+pub fn write_secrets(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::io::Result<()> {
+    let mut table = new_table(colour_on);
+    table.set_header(["Severity", "Secret", "Where", "Match", "Layer"]);
+    for s in &report.secrets {
+        let layer = s.layer.as_ref().map_or(String::new(), |l| {
+            let step = l.created_by.as_deref().map(shorten).unwrap_or_default();
+            format!("#{} {}\n{step}", l.index, inventory::short(&l.digest))
+        });
+        let layer = if s.deleted {
+            format!("{layer}\n(deleted in a later layer)")
+        } else {
+            layer
+        };
+        table.add_row(vec![
+            Cell::new(s.severity.to_string())
+                .fg(colour(s.severity))
+                .add_attribute(Attribute::Bold),
+            Cell::new(format!("{}\n{}", s.title, s.rule_id)),
+            Cell::new(format!("{}:{}", s.file, s.line)),
+            Cell::new(&s.matched),
+            Cell::new(layer),
+        ]);
+    }
+    writeln!(out, "secrets")?;
+    writeln!(out, "{table}")
+}
