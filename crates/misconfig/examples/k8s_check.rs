@@ -9,7 +9,12 @@ use misconfig::k8s::{check_all, Options, Profile};
 
 fn collect(path: &Path, files: &mut Vec<PathBuf>) {
     if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for entry in entries {
             collect(&entry, files);
@@ -23,7 +28,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench = args.iter().any(|a| a == "--bench");
     let compose = args.iter().any(|a| a == "--compose");
-    let profile = if args.iter().any(|a| a == "--baseline") { Profile::Baseline } else { Profile::Restricted };
+    let profile = if args.iter().any(|a| a == "--baseline") {
+        Profile::Baseline
+    } else {
+        Profile::Restricted
+    };
     let mut paths = Vec::new();
     for arg in args.iter().filter(|a| !a.starts_with("--")) {
         collect(Path::new(arg), &mut paths);

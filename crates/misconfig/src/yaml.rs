@@ -159,7 +159,11 @@ pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, Confi
     if text.len() > limits.max_bytes {
         return Err(error(
             Pos { line: 1, column: 1 },
-            format!("file is {} bytes, over the {} byte limit", text.len(), limits.max_bytes),
+            format!(
+                "file is {} bytes, over the {} byte limit",
+                text.len(),
+                limits.max_bytes
+            ),
         ));
     }
     let mut builder = Builder {
@@ -174,11 +178,16 @@ pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, Confi
         let (event, span) = event.map_err(|e: ScanError| {
             let mark = e.marker();
             error(
-                Pos { line: mark.line(), column: mark.col() + 1 },
+                Pos {
+                    line: mark.line(),
+                    column: mark.col() + 1,
+                },
                 format!("invalid YAML: {}", e.info()),
             )
         })?;
-        builder.event(event, span).map_err(|(pos, message)| error(pos, message))?;
+        builder
+            .event(event, span)
+            .map_err(|(pos, message)| error(pos, message))?;
     }
     Ok(builder.documents)
 }
@@ -186,8 +195,17 @@ pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, Confi
 type BuildError = (Pos, String);
 
 enum Frame {
-    Seq { pos: Pos, anchor: usize, items: Vec<Node> },
-    Map { pos: Pos, anchor: usize, entries: Vec<Entry>, key: Option<(String, Pos, bool)> },
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Pos, bool)>,
+    },
 }
 
 struct Builder<'l> {
@@ -201,7 +219,10 @@ struct Builder<'l> {
 }
 
 fn start(span: &Span) -> Pos {
-    Pos { line: span.start.line(), column: span.start.col() + 1 }
+    Pos {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
 }
 
 impl Builder<'_> {
@@ -211,47 +232,83 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, _tag) => {
                 self.charge(pos, 1, text.len())?;
                 let plain = style == ScalarStyle::Plain;
-                let node = Node { pos, value: Value::Scalar(Scalar { text: text.into_owned(), plain }) };
+                let node = Node {
+                    pos,
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        plain,
+                    }),
+                };
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(pos)?;
-                self.stack.push(Frame::Seq { pos, anchor, items: Vec::new() });
+                self.stack.push(Frame::Seq {
+                    pos,
+                    anchor,
+                    items: Vec::new(),
+                });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
                 self.open(pos)?;
-                self.stack.push(Frame::Map { pos, anchor, entries: Vec::new(), key: None });
+                self.stack.push(Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                });
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
-                    Some(Frame::Seq { pos, anchor, items }) => (Node { pos, value: Value::Seq(items) }, anchor),
-                    Some(Frame::Map { pos, anchor, entries, .. }) => {
-                        (Node { pos, value: Value::Map(apply_merges(entries)) }, anchor)
-                    }
+                    Some(Frame::Seq { pos, anchor, items }) => (
+                        Node {
+                            pos,
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        pos,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node {
+                            pos,
+                            value: Value::Map(apply_merges(entries)),
+                        },
+                        anchor,
+                    ),
                     None => return Err((pos, "unbalanced collection end".to_string())),
                 };
                 self.finish(node.0, node.1)
             }
             Event::Alias(id) => {
-                let Some((node, nodes, bytes)) = self.anchors.get(&id) else {
+                let Some(&(_, nodes, bytes)) = self.anchors.get(&id) else {
                     return Err((pos, "alias to an unknown anchor".to_string()));
                 };
-                let (node, nodes, bytes) = (node.clone(), *nodes, *bytes);
+                // Charge before copying, so a bomb stops before it allocates.
                 self.charge(pos, nodes, bytes)?;
-                let node = Node { pos, value: node.value };
-                self.finish(node, 0)
+                let value = self.anchors.get(&id).map(|(node, ..)| node.value.clone());
+                let value = value.ok_or((pos, "alias to an unknown anchor".to_string()))?;
+                self.finish(Node { pos, value }, 0)
             }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {
-                Ok(())
-            }
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => Ok(()),
         }
     }
 
     fn open(&mut self, pos: Pos) -> Result<(), BuildError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err((pos, format!("nesting deeper than {} levels", self.limits.max_depth)));
+            return Err((
+                pos,
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+            ));
         }
         self.charge(pos, 1, 0)
     }
@@ -260,7 +317,10 @@ impl Builder<'_> {
         self.nodes = self.nodes.saturating_add(nodes);
         self.scalar_bytes = self.scalar_bytes.saturating_add(bytes);
         if self.nodes > self.limits.max_nodes || self.scalar_bytes > self.limits.max_scalar_bytes {
-            return Err((pos, "document expands beyond the size limit (alias bomb?)".to_string()));
+            return Err((
+                pos,
+                "document expands beyond the size limit (alias bomb?)".to_string(),
+            ));
         }
         Ok(())
     }
@@ -283,8 +343,16 @@ impl Builder<'_> {
                     *key = Some((text, node.pos, plain));
                 }
                 Some((key, key_pos, plain)) => {
-                    let key = if plain && key == "<<" { MERGE_KEY.to_string() } else { key };
-                    entries.push(Entry { key, key_pos, value: node });
+                    let key = if plain && key == "<<" {
+                        MERGE_KEY.to_string()
+                    } else {
+                        key
+                    };
+                    entries.push(Entry {
+                        key,
+                        key_pos,
+                        value: node,
+                    });
                 }
             },
         }
@@ -320,7 +388,8 @@ fn apply_merges(entries: Vec<Entry>) -> Vec<Entry> {
     if !entries.iter().any(|e| e.key == MERGE_KEY) {
         return entries;
     }
-    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| e.key == MERGE_KEY);
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| e.key == MERGE_KEY);
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Map(_) => vec![merge.value],

@@ -25,7 +25,8 @@ pub const SENSITIVE_PORT: Rule = rule(
 
 /// SSH, Docker API, databases, caches, message brokers, etcd and kubelet.
 const SENSITIVE: &[u32] = &[
-    22, 23, 2375, 2376, 2379, 3306, 5432, 6379, 9200, 9300, 11211, 27017, 5984, 1433, 1521, 9042, 5672, 15672, 10250, 8500,
+    22, 23, 2375, 2376, 2379, 3306, 5432, 6379, 9200, 9300, 11211, 27017, 5984, 1433, 1521, 9042,
+    5672, 15672, 10250, 8500,
 ];
 
 /// A published port: host IP if any, and the port numbers exposed on the host (the container
@@ -61,18 +62,30 @@ fn parse_short(spec: &str) -> Option<Published> {
         _ => return None,
     };
     let host = host.filter(|h| !h.is_empty());
-    Some(Published { host_ip: ip, ports: range(host.unwrap_or(container))? })
+    Some(Published {
+        host_ip: ip,
+        ports: range(host.unwrap_or(container))?,
+    })
 }
 
 fn parse_long(port: &Node) -> Option<Published> {
-    let host_ip = port.get("host_ip").and_then(Node::as_str).map(str::to_string);
+    let host_ip = port
+        .get("host_ip")
+        .and_then(Node::as_str)
+        .map(str::to_string);
     let published = port.get("published").and_then(Node::as_str);
     let target = port.get("target").and_then(Node::as_str);
-    Some(Published { host_ip, ports: range(published.or(target)?)? })
+    Some(Published {
+        host_ip,
+        ports: range(published.or(target)?)?,
+    })
 }
 
 fn all_interfaces(ip: Option<&str>) -> bool {
-    matches!(ip.map(str::trim), None | Some("" | "0.0.0.0" | "::" | "[::]"))
+    matches!(
+        ip.map(str::trim),
+        None | Some("" | "0.0.0.0" | "::" | "[::]")
+    )
 }
 
 pub(crate) fn check(s: &Service, out: &mut Out) {
@@ -88,8 +101,18 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
         let at: Pos = port.pos;
         let (low, high) = published.ports;
         match SENSITIVE.iter().find(|p| (low..=high).contains(p)) {
-            Some(sensitive) => out.report(&SENSITIVE_PORT, s, at, format!("port {sensitive} is published on all interfaces")),
-            None => out.report(&ALL_INTERFACES, s, at, format!("port {low} is published on all interfaces")),
+            Some(sensitive) => out.report(
+                &SENSITIVE_PORT,
+                s,
+                at,
+                format!("port {sensitive} is published on all interfaces"),
+            ),
+            None => out.report(
+                &ALL_INTERFACES,
+                s,
+                at,
+                format!("port {low} is published on all interfaces"),
+            ),
         }
     }
 }

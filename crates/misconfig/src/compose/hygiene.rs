@@ -52,7 +52,13 @@ pub const PIDS_LIMIT: Rule = rule(
 /// `environment`/`args` as (name, value, position) in both map and `KEY=value` list forms.
 fn variables(node: Option<&Node>) -> Vec<(&str, &str, Pos)> {
     let Some(node) = node else { return Vec::new() };
-    let from_map = node.entries().iter().map(|e| (e.key.as_str(), e.value.as_str().unwrap_or_default(), e.key_pos));
+    let from_map = node.entries().iter().map(|e| {
+        (
+            e.key.as_str(),
+            e.value.as_str().unwrap_or_default(),
+            e.key_pos,
+        )
+    });
     let from_list = node.items().iter().filter_map(|item| {
         let (name, value) = item.as_str()?.split_once('=')?;
         Some((name.trim(), value, item.pos))
@@ -61,15 +67,26 @@ fn variables(node: Option<&Node>) -> Vec<(&str, &str, Pos)> {
 }
 
 fn limit(s: &Service, key: &str, resource: &str) -> bool {
-    s.node.get(key).is_some() || s.node.path(&["deploy", "resources", "limits", resource]).is_some()
+    s.node.get(key).is_some()
+        || s.node
+            .path(&["deploy", "resources", "limits", resource])
+            .is_some()
 }
 
 pub(crate) fn check(s: &Service, out: &mut Out) {
     let build_args = s.node.get("build").and_then(|b| b.get("args"));
-    for (source, vars) in [("environment", variables(s.node.get("environment"))), ("build arg", variables(build_args))] {
+    for (source, vars) in [
+        ("environment", variables(s.node.get("environment"))),
+        ("build arg", variables(build_args)),
+    ] {
         for (name, value, at) in vars {
             if looks_like_secret_name(name) && is_literal_secret(value) {
-                out.report(&SECRET_LITERAL, s, at, format!("{source} {name:?} holds a literal value"));
+                out.report(
+                    &SECRET_LITERAL,
+                    s,
+                    at,
+                    format!("{source} {name:?} holds a literal value"),
+                );
             }
         }
     }
@@ -78,9 +95,19 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
         let (tag, digest) = image_pins(image);
         if !digest {
             if matches!(tag, None | Some("latest")) {
-                out.report(&LATEST_TAG, s, e.key_pos, format!("image {image:?} has no fixed tag"));
+                out.report(
+                    &LATEST_TAG,
+                    s,
+                    e.key_pos,
+                    format!("image {image:?} has no fixed tag"),
+                );
             }
-            out.report(&NO_DIGEST, s, e.key_pos, format!("image {image:?} is not pinned by digest"));
+            out.report(
+                &NO_DIGEST,
+                s,
+                e.key_pos,
+                format!("image {image:?} is not pinned by digest"),
+            );
         }
     }
     if !limit(s, "mem_limit", "memory") {

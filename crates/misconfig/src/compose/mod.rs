@@ -49,13 +49,25 @@ pub(crate) const fn rule(
     fix: &'static str,
     references: &'static [&'static str],
 ) -> Rule {
-    Rule { id, family: Family::Compose, title, severity, why, fix, references }
+    Rule {
+        id,
+        family: Family::Compose,
+        title,
+        severity,
+        why,
+        fix,
+        references,
+    }
 }
 
 /// Whether `file`/`text` is a compose file: a compose file name, or a top-level `services:`
 /// mapping in a file that is not a Kubernetes manifest.
 pub fn looks_like_compose(file: &str, text: &str) -> bool {
-    let name = file.rsplit(['/', '\\']).next().unwrap_or(file).to_ascii_lowercase();
+    let name = file
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file)
+        .to_ascii_lowercase();
     let yaml_name = name.ends_with(".yml") || name.ends_with(".yaml");
     if yaml_name && (name.starts_with("docker-compose") || name.starts_with("compose")) {
         return true;
@@ -90,13 +102,25 @@ impl Out<'_> {
 /// Checks every service of a compose file.
 pub fn check(file: &str, text: &str) -> Result<Vec<Finding>, ConfigError> {
     let documents = yaml::parse(file, text, &Limits::default())?;
-    let mut out = Out { file, text, findings: Vec::new() };
+    let mut out = Out {
+        file,
+        text,
+        findings: Vec::new(),
+    };
     for document in &documents {
-        for entry in document.get("services").map(Node::entries).unwrap_or_default() {
+        for entry in document
+            .get("services")
+            .map(Node::entries)
+            .unwrap_or_default()
+        {
             if !entry.value.is_map() {
                 continue;
             }
-            let service = Service { name: &entry.key, pos: entry.key_pos, node: &entry.value };
+            let service = Service {
+                name: &entry.key,
+                pos: entry.key_pos,
+                node: &entry.value,
+            };
             privilege::check(&service, &mut out);
             mounts::check(&service, &mut out);
             exposure::check(&service, &mut out);
@@ -111,7 +135,11 @@ pub fn check(file: &str, text: &str) -> Result<Vec<Finding>, ConfigError> {
 /// A list that compose also accepts as a single string (`cap_add`, `security_opt`, `devices`…).
 pub(crate) fn string_items(node: Option<&Node>) -> Vec<(&str, Pos)> {
     match node {
-        Some(n) if !n.items().is_empty() => n.items().iter().filter_map(|i| Some((i.as_str()?, i.pos))).collect(),
+        Some(n) if !n.items().is_empty() => n
+            .items()
+            .iter()
+            .filter_map(|i| Some((i.as_str()?, i.pos)))
+            .collect(),
         Some(n) => n.as_str().map(|s| vec![(s, n.pos)]).unwrap_or_default(),
         None => Vec::new(),
     }

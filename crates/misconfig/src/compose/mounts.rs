@@ -37,12 +37,17 @@ pub const READ_ONLY: Rule = rule(
 fn host_path(volume: &Node) -> Option<(&str, Pos)> {
     if let Some(spec) = volume.as_str() {
         let source = spec.split(':').next()?;
-        let is_path = source.starts_with('/') || source.starts_with('.') || source.starts_with('~') || source.starts_with("\\\\");
+        let is_path = source.starts_with('/')
+            || source.starts_with('.')
+            || source.starts_with('~')
+            || source.starts_with("\\\\");
         return is_path.then_some((source, volume.pos));
     }
     let source = volume.entry("source")?;
     let is_bind = volume.get("type").and_then(Node::as_str) == Some("bind");
-    is_bind.then(|| Some((source.value.as_str()?, source.key_pos))).flatten()
+    is_bind
+        .then(|| Some((source.value.as_str()?, source.key_pos)))
+        .flatten()
 }
 
 fn is_socket(path: &str) -> bool {
@@ -52,9 +57,16 @@ fn is_socket(path: &str) -> bool {
 
 pub(crate) fn check(s: &Service, out: &mut Out) {
     for volume in s.node.get("volumes").map(Node::items).unwrap_or_default() {
-        let Some((path, at)) = host_path(volume) else { continue };
+        let Some((path, at)) = host_path(volume) else {
+            continue;
+        };
         if is_socket(path) {
-            out.report(&RUNTIME_SOCKET, s, at, format!("mounts host socket {path:?}"));
+            out.report(
+                &RUNTIME_SOCKET,
+                s,
+                at,
+                format!("mounts host socket {path:?}"),
+            );
         } else if is_critical_host_path(path) {
             out.report(&SENSITIVE_BIND, s, at, format!("mounts host path {path:?}"));
         }

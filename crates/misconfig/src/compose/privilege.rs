@@ -136,8 +136,17 @@ pub const UTS_HOST: Rule = rule(
 );
 
 pub(crate) fn check(s: &Service, out: &mut Out) {
-    if let Some(e) = s.node.entry("privileged").filter(|e| e.value.as_bool() == Some(true)) {
-        out.report(&PRIVILEGED, s, e.key_pos, format!("service {:?} is privileged", s.name));
+    if let Some(e) = s
+        .node
+        .entry("privileged")
+        .filter(|e| e.value.as_bool() == Some(true))
+    {
+        out.report(
+            &PRIVILEGED,
+            s,
+            e.key_pos,
+            format!("service {:?} is privileged", s.name),
+        );
     }
     for (key, rule) in [
         ("network_mode", &NETWORK_HOST),
@@ -147,7 +156,11 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
         ("uts", &UTS_HOST),
         ("cgroup", &HOST_CGROUP),
     ] {
-        if let Some(e) = s.node.entry(key).filter(|e| e.value.as_str() == Some("host")) {
+        if let Some(e) = s
+            .node
+            .entry(key)
+            .filter(|e| e.value.as_str() == Some("host"))
+        {
             out.report(rule, s, e.key_pos, format!("{key} is host"));
         }
     }
@@ -164,8 +177,16 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
         out.report(rule, s, at, format!("adds capability {name}"));
     }
     let drop = s.node.entry("cap_drop");
-    if !string_items(drop.map(|d| &d.value)).iter().any(|(cap, _)| normalise(cap) == "ALL") {
-        out.report(&NOT_DROP_ALL, s, drop.map_or(s.pos, |d| d.key_pos), "cap_drop does not include ALL".into());
+    if !string_items(drop.map(|d| &d.value))
+        .iter()
+        .any(|(cap, _)| normalise(cap) == "ALL")
+    {
+        out.report(
+            &NOT_DROP_ALL,
+            s,
+            drop.map_or(s.pos, |d| d.key_pos),
+            "cap_drop does not include ALL".into(),
+        );
     }
     let options = s.node.entry("security_opt");
     let mut no_new_privileges = false;
@@ -173,16 +194,33 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
         let normalised = option.replace('=', ":").to_ascii_lowercase();
         let normalised = normalised.trim();
         match normalised {
-            "seccomp:unconfined" => out.report(&SECCOMP_UNCONFINED, s, at, format!("security_opt {option:?}")),
-            "apparmor:unconfined" => out.report(&APPARMOR_UNCONFINED, s, at, format!("security_opt {option:?}")),
-            "label:disable" | "label:disabled" => out.report(&SELINUX_DISABLED, s, at, format!("security_opt {option:?}")),
+            "seccomp:unconfined" => out.report(
+                &SECCOMP_UNCONFINED,
+                s,
+                at,
+                format!("security_opt {option:?}"),
+            ),
+            "apparmor:unconfined" => out.report(
+                &APPARMOR_UNCONFINED,
+                s,
+                at,
+                format!("security_opt {option:?}"),
+            ),
+            "label:disable" | "label:disabled" => {
+                out.report(&SELINUX_DISABLED, s, at, format!("security_opt {option:?}"))
+            }
             "no-new-privileges" | "no-new-privileges:true" => no_new_privileges = true,
             _ => {}
         }
     }
     if !no_new_privileges {
         let at = options.map_or(s.pos, |o| o.key_pos);
-        out.report(&NO_NEW_PRIVILEGES, s, at, "security_opt lacks no-new-privileges:true".into());
+        out.report(
+            &NO_NEW_PRIVILEGES,
+            s,
+            at,
+            "security_opt lacks no-new-privileges:true".into(),
+        );
     }
     for (device, at) in string_items(s.node.get("devices")) {
         out.report(&DEVICES, s, at, format!("maps device {device:?}"));

@@ -40,20 +40,37 @@ pub const RESTRICTED_ADD: Rule = rule(
     "Container adds a capability other than NET_BIND_SERVICE",
     "The restricted profile allows adding back only NET_BIND_SERVICE after dropping ALL.",
     "Remove the capability from `capabilities.add`.",
-    &["PSS restricted: Capabilities", "CIS Kubernetes Benchmark 5.2.9"],
+    &[
+        "PSS restricted: Capabilities",
+        "CIS Kubernetes Benchmark 5.2.9",
+    ],
 );
 
 /// Capabilities PSS baseline allows adding.
 const BASELINE: &[&str] = &[
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
 ];
 const ADMIN: &[&str] = &["SYS_ADMIN", "SYS_MODULE", "ALL"];
 
 /// `CAP_SYS_ADMIN` and `sys_admin` both mean SYS_ADMIN to the runtime.
 pub(crate) fn normalise(cap: &str) -> String {
     let upper = cap.trim().to_ascii_uppercase();
-    upper.strip_prefix("CAP_").map(str::to_string).unwrap_or(upper)
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_string)
+        .unwrap_or(upper)
 }
 
 /// How much an added capability gives away (shared with the compose rules).
@@ -84,7 +101,10 @@ pub(crate) fn risk(normalised: &str) -> CapabilityRisk {
 pub(crate) fn check(w: &Workload, out: &mut Out) {
     for c in &w.containers {
         let capabilities = c.node.path(&["securityContext", "capabilities"]);
-        let added = capabilities.and_then(|caps| caps.get("add")).map(Node::items).unwrap_or_default();
+        let added = capabilities
+            .and_then(|caps| caps.get("add"))
+            .map(Node::items)
+            .unwrap_or_default();
         for cap in added {
             let name = normalise(cap.as_str().unwrap_or_default());
             let rule = match risk(&name) {
@@ -93,13 +113,30 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
                 CapabilityRisk::Baseline => &RESTRICTED_ADD,
                 CapabilityRisk::Harmless => continue,
             };
-            w.report(out, rule, cap.pos, Some(c), format!("container {:?} adds {name}", c.name));
+            w.report(
+                out,
+                rule,
+                cap.pos,
+                Some(c),
+                format!("container {:?} adds {name}", c.name),
+            );
         }
         let dropped = capabilities.and_then(|caps| caps.entry("drop"));
-        let drops_all = dropped.is_some_and(|d| d.value.items().iter().any(|cap| cap.as_str().is_some_and(|s| normalise(s) == "ALL")));
+        let drops_all = dropped.is_some_and(|d| {
+            d.value
+                .items()
+                .iter()
+                .any(|cap| cap.as_str().is_some_and(|s| normalise(s) == "ALL"))
+        });
         if !drops_all {
             let at = dropped.map_or(c.pos(), |d| d.key_pos);
-            w.report(out, &NOT_DROP_ALL, at, Some(c), format!("container {:?} does not drop ALL capabilities", c.name));
+            w.report(
+                out,
+                &NOT_DROP_ALL,
+                at,
+                Some(c),
+                format!("container {:?} does not drop ALL capabilities", c.name),
+            );
         }
     }
 }

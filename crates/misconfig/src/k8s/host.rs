@@ -32,7 +32,11 @@ pub const HOST_IPC: Rule = rule(
     "Pod shares the host IPC namespace",
     "`hostIPC` exposes the node's shared memory and message queues to the pod.",
     "Remove `hostIPC: true`.",
-    &["PSS baseline: Host Namespaces", "CIS Kubernetes Benchmark 5.2.4", NSA_POD],
+    &[
+        "PSS baseline: Host Namespaces",
+        "CIS Kubernetes Benchmark 5.2.4",
+        NSA_POD,
+    ],
 );
 pub const HOST_PORTS: Rule = rule(
     "BH-K8S-021",
@@ -58,14 +62,25 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
         ("hostIPC", &HOST_IPC),
         ("shareProcessNamespace", &SHARE_PROCESS_NAMESPACE),
     ] {
-        if let Some(e) = w.spec.entry(key).filter(|e| e.value.as_bool() == Some(true)) {
+        if let Some(e) = w
+            .spec
+            .entry(key)
+            .filter(|e| e.value.as_bool() == Some(true))
+        {
             w.report(out, rule, e.key_pos, None, format!("{key} is true"));
         }
     }
     for c in &w.containers {
         for port in c.node.get("ports").map(Node::items).unwrap_or_default() {
-            if let Some(e) = port.entry("hostPort").filter(|e| e.value.as_i64().is_some_and(|p| p != 0)) {
-                let message = format!("container {:?} binds host port {}", c.name, e.value.as_str().unwrap_or_default());
+            if let Some(e) = port
+                .entry("hostPort")
+                .filter(|e| e.value.as_i64().is_some_and(|p| p != 0))
+            {
+                let message = format!(
+                    "container {:?} binds host port {}",
+                    c.name,
+                    e.value.as_str().unwrap_or_default()
+                );
                 w.report(out, &HOST_PORTS, e.key_pos, Some(c), message);
             }
         }

@@ -44,21 +44,45 @@ pub(crate) fn image_pins(image: &str) -> (Option<&str>, bool) {
 
 pub(crate) fn check(w: &Workload, out: &mut Out) {
     for c in &w.containers {
-        let Some(entry) = c.node.entry("image") else { continue };
+        let Some(entry) = c.node.entry("image") else {
+            continue;
+        };
         let image = entry.value.as_str().unwrap_or_default();
         let (tag, digest) = image_pins(image);
         let mutable = matches!(tag, None | Some("latest"));
         if mutable && !digest {
-            w.report(out, &LATEST_TAG, entry.key_pos, Some(c), format!("image {image:?} has no fixed tag"));
+            w.report(
+                out,
+                &LATEST_TAG,
+                entry.key_pos,
+                Some(c),
+                format!("image {image:?} has no fixed tag"),
+            );
         }
         if !digest {
-            w.report(out, &NO_DIGEST, entry.key_pos, Some(c), format!("image {image:?} is not pinned by digest"));
+            w.report(
+                out,
+                &NO_DIGEST,
+                entry.key_pos,
+                Some(c),
+                format!("image {image:?} is not pinned by digest"),
+            );
             // Kubernetes defaults to Always for :latest and untagged images.
             let policy = c.node.entry("imagePullPolicy");
-            let effective = policy.and_then(|p| p.value.as_str()).unwrap_or(if mutable { "Always" } else { "IfNotPresent" });
+            let effective = policy.and_then(|p| p.value.as_str()).unwrap_or(if mutable {
+                "Always"
+            } else {
+                "IfNotPresent"
+            });
             if effective != "Always" {
                 let at = policy.map_or(entry.key_pos, |p| p.key_pos);
-                w.report(out, &PULL_POLICY, at, Some(c), format!("imagePullPolicy is {effective}"));
+                w.report(
+                    out,
+                    &PULL_POLICY,
+                    at,
+                    Some(c),
+                    format!("imagePullPolicy is {effective}"),
+                );
             }
         }
     }

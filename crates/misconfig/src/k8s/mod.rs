@@ -176,7 +176,15 @@ pub(crate) const fn rule(
     fix: &'static str,
     references: &'static [&'static str],
 ) -> Rule {
-    Rule { id, family: Family::Kubernetes, title, severity, why, fix, references }
+    Rule {
+        id,
+        family: Family::Kubernetes,
+        title,
+        severity,
+        why,
+        fix,
+        references,
+    }
 }
 
 /// Whether `text` looks like a Kubernetes manifest: some object with `apiVersion` and `kind`.
@@ -219,7 +227,14 @@ pub(crate) struct Out {
 
 impl Out {
     /// Reports `rule` at `at` in `object`'s file; `resource` names the object (and container).
-    pub fn report(&mut self, rule: &Rule, object: &Object, at: Pos, resource: String, message: String) {
+    pub fn report(
+        &mut self,
+        rule: &Rule,
+        object: &Object,
+        at: Pos,
+        resource: String,
+        message: String,
+    ) {
         self.report_sandboxed(rule, object, at, resource, message, None);
     }
 
@@ -239,7 +254,9 @@ impl Out {
         let mut finding = Finding::new(rule, object.file, at.line, at.column, String::new());
         if let Some(runtime) = sandbox.filter(|_| SANDBOX_MITIGATED.contains(&rule.id)) {
             finding.severity = lower(finding.severity);
-            message.push_str(&format!(" (mitigated: runtimeClassName {runtime:?} runs the pod on its own kernel)"));
+            message.push_str(&format!(
+                " (mitigated: runtimeClassName {runtime:?} runs the pod on its own kernel)"
+            ));
         }
         finding.message = message;
         finding.snippet = yaml::snippet(object.text, at.line);
@@ -257,7 +274,10 @@ fn lower(severity: Severity) -> Severity {
 }
 
 /// Checks every object of every `(file name, text)`; unparsable files become errors.
-pub fn check_all(files: &[(String, String)], options: &Options) -> (Vec<Finding>, Vec<ConfigError>) {
+pub fn check_all(
+    files: &[(String, String)],
+    options: &Options,
+) -> (Vec<Finding>, Vec<ConfigError>) {
     let limits = Limits::default();
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
@@ -273,8 +293,12 @@ pub fn check_all(files: &[(String, String)], options: &Options) -> (Vec<Finding>
             collect_objects(file, text, document, &mut objects);
         }
     }
-    let mut out = Out { profile: options.profile, findings: Vec::new() };
-    let workloads: Vec<workload::Workload> = objects.iter().filter_map(workload::Workload::of).collect();
+    let mut out = Out {
+        profile: options.profile,
+        findings: Vec::new(),
+    };
+    let workloads: Vec<workload::Workload> =
+        objects.iter().filter_map(workload::Workload::of).collect();
     for workload in &workloads {
         pod_security::check(workload, &mut out);
         capabilities::check(workload, &mut out);
@@ -293,12 +317,19 @@ pub fn check_all(files: &[(String, String)], options: &Options) -> (Vec<Finding>
     }
     network::check_coverage(&objects, &workloads, &mut out);
     let mut findings = out.findings;
-    findings.sort_by(|a, b| (&a.file, a.line, a.column, &a.rule_id).cmp(&(&b.file, b.line, b.column, &b.rule_id)));
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.rule_id).cmp(&(&b.file, b.line, b.column, &b.rule_id))
+    });
     (findings, errors)
 }
 
 /// Adds `node` as an object, or its `items` when it is a `List` (`kind: List`, `PodList`, …).
-fn collect_objects<'a>(file: &'a str, text: &'a str, node: &'a Node, objects: &mut Vec<Object<'a>>) {
+fn collect_objects<'a>(
+    file: &'a str,
+    text: &'a str,
+    node: &'a Node,
+    objects: &mut Vec<Object<'a>>,
+) {
     let Some(kind) = node.get("kind").and_then(Node::as_str) else {
         return;
     };
@@ -318,7 +349,19 @@ fn collect_objects<'a>(file: &'a str, text: &'a str, node: &'a Node, objects: &m
 
 fn object<'a>(file: &'a str, text: &'a str, node: &'a Node, kind: &'a str) -> Object<'a> {
     let metadata = node.get("metadata");
-    let name = metadata.and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("<unnamed>");
-    let namespace = metadata.and_then(|m| m.get("namespace")).and_then(Node::as_str);
-    Object { file, text, node, kind, name, namespace }
+    let name = metadata
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+        .unwrap_or("<unnamed>");
+    let namespace = metadata
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str);
+    Object {
+        file,
+        text,
+        node,
+        kind,
+        name,
+        namespace,
+    }
 }

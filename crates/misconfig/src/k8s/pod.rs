@@ -35,30 +35,60 @@ pub const DEFAULT_NAMESPACE: Rule = rule(
 );
 
 pub(crate) fn check(w: &Workload, objects: &[Object], out: &mut Out) {
-    let account_entry = w.spec.entry("serviceAccountName").or_else(|| w.spec.entry("serviceAccount"));
-    let account = account_entry.and_then(|e| e.value.as_str()).unwrap_or("default");
+    let account_entry = w
+        .spec
+        .entry("serviceAccountName")
+        .or_else(|| w.spec.entry("serviceAccount"));
+    let account = account_entry
+        .and_then(|e| e.value.as_str())
+        .unwrap_or("default");
     let automount = match w.spec.entry("automountServiceAccountToken") {
         Some(e) => e.value.as_bool() != Some(false),
         None => service_account_automounts(objects, account, w.object.namespace),
     };
     if automount {
-        let at = w.spec.entry("automountServiceAccountToken").map_or(w.pos(), |e| e.key_pos);
+        let at = w
+            .spec
+            .entry("automountServiceAccountToken")
+            .map_or(w.pos(), |e| e.key_pos);
         let message = format!("the token of service account {account:?} is mounted into the pod");
         w.report(out, &AUTOMOUNT_TOKEN, at, None, message);
     }
     if account == "default" && automount {
         let at = account_entry.map_or(w.pos(), |e| e.key_pos);
-        w.report(out, &DEFAULT_SERVICE_ACCOUNT, at, None, "pod runs as the default service account".into());
+        w.report(
+            out,
+            &DEFAULT_SERVICE_ACCOUNT,
+            at,
+            None,
+            "pod runs as the default service account".into(),
+        );
     }
-    if let Some(e) = w.object.node.path(&["metadata"]).and_then(|m| m.entry("namespace")) {
+    if let Some(e) = w
+        .object
+        .node
+        .path(&["metadata"])
+        .and_then(|m| m.entry("namespace"))
+    {
         if e.value.as_str() == Some("default") {
-            w.report(out, &DEFAULT_NAMESPACE, e.key_pos, None, "namespace is \"default\"".into());
+            w.report(
+                out,
+                &DEFAULT_NAMESPACE,
+                e.key_pos,
+                None,
+                "namespace is \"default\"".into(),
+            );
         }
     }
 }
 
 /// Whether the ServiceAccount `name` (if among the inputs) leaves token mounting on.
 fn service_account_automounts(objects: &[Object], name: &str, namespace: Option<&str>) -> bool {
-    let account = objects.iter().find(|o| o.kind == "ServiceAccount" && o.name == name && o.namespace == namespace);
-    account.and_then(|a| a.node.get("automountServiceAccountToken")).and_then(Node::as_bool) != Some(false)
+    let account = objects
+        .iter()
+        .find(|o| o.kind == "ServiceAccount" && o.name == name && o.namespace == namespace);
+    account
+        .and_then(|a| a.node.get("automountServiceAccountToken"))
+        .and_then(Node::as_bool)
+        != Some(false)
 }

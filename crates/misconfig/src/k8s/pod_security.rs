@@ -1,7 +1,7 @@
 //! Security-context rules: the Pod Security Standards controls other than capabilities, host
 //! namespaces and volumes (which have their own files).
 
-use inventory::Severity::{High, Low, Medium, Critical};
+use inventory::Severity::{Critical, High, Low, Medium};
 
 use super::rule;
 use super::workload::{Container, Workload};
@@ -41,7 +41,11 @@ pub const RUN_AS_USER_ROOT: Rule = rule(
     "Container runs as UID 0",
     "`runAsUser: 0` runs the process as root, overriding the image's user.",
     "Set `runAsUser` to a non-zero UID (10000 or above avoids clashes with host users).",
-    &["PSS restricted: Running as Non-root user", "CIS Kubernetes Benchmark 5.2.7", NSA_POD],
+    &[
+        "PSS restricted: Running as Non-root user",
+        "CIS Kubernetes Benchmark 5.2.7",
+        NSA_POD,
+    ],
 );
 pub const RUN_AS_GROUP_ROOT: Rule = rule(
     "BH-K8S-005",
@@ -113,7 +117,10 @@ pub const HOST_PROCESS: Rule = rule(
     "Windows HostProcess container",
     "A HostProcess container runs directly on the Windows node with host access.",
     "Remove `windowsOptions.hostProcess: true`.",
-    &["PSS baseline: HostProcess", "CIS Kubernetes Benchmark 5.2.11"],
+    &[
+        "PSS baseline: HostProcess",
+        "CIS Kubernetes Benchmark 5.2.11",
+    ],
 );
 pub const LOW_UID: Rule = rule(
     "BH-K8S-062",
@@ -121,7 +128,10 @@ pub const LOW_UID: Rule = rule(
     "UID below 10000",
     "Low UIDs can coincide with real users on the node; a breakout then acts as that user.",
     "Set `runAsUser` to 10000 or above.",
-    &["kube-score: container-security-context-user-group-id", NSA_POD],
+    &[
+        "kube-score: container-security-context-user-group-id",
+        NSA_POD,
+    ],
 );
 pub const LOW_GID: Rule = rule(
     "BH-K8S-063",
@@ -129,7 +139,10 @@ pub const LOW_GID: Rule = rule(
     "GID below 10000",
     "Low GIDs can coincide with real groups on the node and on shared volumes.",
     "Set `runAsGroup` to 10000 or above.",
-    &["kube-score: container-security-context-user-group-id", NSA_POD],
+    &[
+        "kube-score: container-security-context-user-group-id",
+        NSA_POD,
+    ],
 );
 
 const SAFE_SYSCTLS: &[&str] = &[
@@ -145,7 +158,12 @@ const SAFE_SYSCTLS: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 
-const SELINUX_TYPES: &[&str] = &["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const SELINUX_TYPES: &[&str] = &[
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
 
 pub(crate) fn check(w: &Workload, out: &mut Out) {
     for c in &w.containers {
@@ -154,27 +172,82 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
     // Settings the pod and each container may both carry.
     each_setting(w, "runAsUser", out, |w, entry, c, out| {
         match entry.value.as_i64() {
-            Some(0) => w.report(out, &RUN_AS_USER_ROOT, entry.key_pos, c, "runAsUser is 0 (root)".into()),
-            Some(uid @ 1..=9999) => w.report(out, &LOW_UID, entry.key_pos, c, format!("runAsUser is {uid}")),
+            Some(0) => w.report(
+                out,
+                &RUN_AS_USER_ROOT,
+                entry.key_pos,
+                c,
+                "runAsUser is 0 (root)".into(),
+            ),
+            Some(uid @ 1..=9999) => w.report(
+                out,
+                &LOW_UID,
+                entry.key_pos,
+                c,
+                format!("runAsUser is {uid}"),
+            ),
             _ => {}
         }
     });
-    each_setting(w, "runAsGroup", out, |w, entry, c, out| match entry.value.as_i64() {
-        Some(0) => w.report(out, &RUN_AS_GROUP_ROOT, entry.key_pos, c, "runAsGroup is 0 (root)".into()),
-        Some(gid @ 1..=9999) => w.report(out, &LOW_GID, entry.key_pos, c, format!("runAsGroup is {gid}")),
-        _ => {}
+    each_setting(w, "runAsGroup", out, |w, entry, c, out| {
+        match entry.value.as_i64() {
+            Some(0) => w.report(
+                out,
+                &RUN_AS_GROUP_ROOT,
+                entry.key_pos,
+                c,
+                "runAsGroup is 0 (root)".into(),
+            ),
+            Some(gid @ 1..=9999) => w.report(
+                out,
+                &LOW_GID,
+                entry.key_pos,
+                c,
+                format!("runAsGroup is {gid}"),
+            ),
+            _ => {}
+        }
     });
-    if let Some(entry) = w.pod_security_context("fsGroup").filter(|e| e.value.as_i64() == Some(0)) {
-        w.report(out, &RUN_AS_GROUP_ROOT, entry.key_pos, None, "fsGroup is 0 (root)".into());
+    if let Some(entry) = w
+        .pod_security_context("fsGroup")
+        .filter(|e| e.value.as_i64() == Some(0))
+    {
+        w.report(
+            out,
+            &RUN_AS_GROUP_ROOT,
+            entry.key_pos,
+            None,
+            "fsGroup is 0 (root)".into(),
+        );
     }
     each_setting(w, "seccompProfile", out, |w, entry, c, out| {
-        if let Some(t) = entry.value.entry("type").filter(|t| is(&t.value, "Unconfined")) {
-            w.report(out, &SECCOMP_UNCONFINED, t.key_pos, c, "seccompProfile type is Unconfined".into());
+        if let Some(t) = entry
+            .value
+            .entry("type")
+            .filter(|t| is(&t.value, "Unconfined"))
+        {
+            w.report(
+                out,
+                &SECCOMP_UNCONFINED,
+                t.key_pos,
+                c,
+                "seccompProfile type is Unconfined".into(),
+            );
         }
     });
     each_setting(w, "appArmorProfile", out, |w, entry, c, out| {
-        if let Some(t) = entry.value.entry("type").filter(|t| is(&t.value, "Unconfined")) {
-            w.report(out, &APPARMOR_UNCONFINED, t.key_pos, c, "appArmorProfile type is Unconfined".into());
+        if let Some(t) = entry
+            .value
+            .entry("type")
+            .filter(|t| is(&t.value, "Unconfined"))
+        {
+            w.report(
+                out,
+                &APPARMOR_UNCONFINED,
+                t.key_pos,
+                c,
+                "appArmorProfile type is Unconfined".into(),
+            );
         }
     });
     each_setting(w, "seLinuxOptions", out, |w, entry, c, out| {
@@ -192,45 +265,122 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
         }
     });
     each_setting(w, "windowsOptions", out, |w, entry, c, out| {
-        if let Some(h) = entry.value.entry("hostProcess").filter(|h| h.value.as_bool() == Some(true)) {
-            w.report(out, &HOST_PROCESS, h.key_pos, c, "windowsOptions.hostProcess is true".into());
+        if let Some(h) = entry
+            .value
+            .entry("hostProcess")
+            .filter(|h| h.value.as_bool() == Some(true))
+        {
+            w.report(
+                out,
+                &HOST_PROCESS,
+                h.key_pos,
+                c,
+                "windowsOptions.hostProcess is true".into(),
+            );
         }
     });
-    for sysctl in w.pod_security_context("sysctls").map(|e| e.value.items()).unwrap_or_default() {
-        let name = sysctl.get("name").and_then(Node::as_str).unwrap_or_default();
+    for sysctl in w
+        .pod_security_context("sysctls")
+        .map(|e| e.value.items())
+        .unwrap_or_default()
+    {
+        let name = sysctl
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
         if !SAFE_SYSCTLS.contains(&name) {
             let at = sysctl.entry("name").map_or(sysctl.pos, |e| e.key_pos);
-            w.report(out, &UNSAFE_SYSCTLS, at, None, format!("sysctl {name:?} is not in the safe set"));
+            w.report(
+                out,
+                &UNSAFE_SYSCTLS,
+                at,
+                None,
+                format!("sysctl {name:?} is not in the safe set"),
+            );
         }
     }
     check_annotations(w, out);
 }
 
 fn check_container(w: &Workload, c: &Container, out: &mut Out) {
-    if let Some(e) = c.security_context("privileged").filter(|e| e.value.as_bool() == Some(true)) {
-        w.report(out, &PRIVILEGED, e.key_pos, Some(c), format!("container {:?} is privileged", c.name));
+    if let Some(e) = c
+        .security_context("privileged")
+        .filter(|e| e.value.as_bool() == Some(true))
+    {
+        w.report(
+            out,
+            &PRIVILEGED,
+            e.key_pos,
+            Some(c),
+            format!("container {:?} is privileged", c.name),
+        );
     }
     match c.security_context("allowPrivilegeEscalation") {
         Some(e) if e.value.as_bool() == Some(false) => {}
-        Some(e) => w.report(out, &PRIVILEGE_ESCALATION, e.key_pos, Some(c), "allowPrivilegeEscalation is true".into()),
-        None => w.report(out, &PRIVILEGE_ESCALATION, c.pos(), Some(c), "allowPrivilegeEscalation is not set to false".into()),
+        Some(e) => w.report(
+            out,
+            &PRIVILEGE_ESCALATION,
+            e.key_pos,
+            Some(c),
+            "allowPrivilegeEscalation is true".into(),
+        ),
+        None => w.report(
+            out,
+            &PRIVILEGE_ESCALATION,
+            c.pos(),
+            Some(c),
+            "allowPrivilegeEscalation is not set to false".into(),
+        ),
     }
     match w.effective(c, "runAsNonRoot") {
         Some(e) if e.value.as_bool() == Some(true) => {}
-        Some(e) => w.report(out, &RUN_AS_NON_ROOT, e.key_pos, Some(c), "runAsNonRoot is false".into()),
-        None => w.report(out, &RUN_AS_NON_ROOT, c.pos(), Some(c), "runAsNonRoot is not set".into()),
+        Some(e) => w.report(
+            out,
+            &RUN_AS_NON_ROOT,
+            e.key_pos,
+            Some(c),
+            "runAsNonRoot is false".into(),
+        ),
+        None => w.report(
+            out,
+            &RUN_AS_NON_ROOT,
+            c.pos(),
+            Some(c),
+            "runAsNonRoot is not set".into(),
+        ),
     }
     match c.security_context("readOnlyRootFilesystem") {
         Some(e) if e.value.as_bool() == Some(true) => {}
-        Some(e) => w.report(out, &READ_ONLY_ROOT_FS, e.key_pos, Some(c), "readOnlyRootFilesystem is false".into()),
-        None => w.report(out, &READ_ONLY_ROOT_FS, c.pos(), Some(c), "readOnlyRootFilesystem is not set".into()),
+        Some(e) => w.report(
+            out,
+            &READ_ONLY_ROOT_FS,
+            e.key_pos,
+            Some(c),
+            "readOnlyRootFilesystem is false".into(),
+        ),
+        None => w.report(
+            out,
+            &READ_ONLY_ROOT_FS,
+            c.pos(),
+            Some(c),
+            "readOnlyRootFilesystem is not set".into(),
+        ),
     }
-    if let Some(e) = c.security_context("procMount").filter(|e| !is(&e.value, "Default")) {
+    if let Some(e) = c
+        .security_context("procMount")
+        .filter(|e| !is(&e.value, "Default"))
+    {
         let message = format!("procMount is {:?}", e.value.as_str().unwrap_or_default());
         w.report(out, &PROC_MOUNT, e.key_pos, Some(c), message);
     }
     if !has_seccomp(w, c) {
-        w.report(out, &SECCOMP_MISSING, c.pos(), Some(c), "no RuntimeDefault or Localhost seccomp profile".into());
+        w.report(
+            out,
+            &SECCOMP_MISSING,
+            c.pos(),
+            Some(c),
+            "no RuntimeDefault or Localhost seccomp profile".into(),
+        );
     }
 }
 
@@ -241,28 +391,55 @@ fn has_seccomp(w: &Workload, c: &Container) -> bool {
         return e.value.get("type").and_then(Node::as_str).is_some();
     }
     let container_key = format!("container.seccomp.security.alpha.kubernetes.io/{}", c.name);
-    let annotation = w.annotation(&container_key).or_else(|| w.annotation("seccomp.security.alpha.kubernetes.io/pod"));
+    let annotation = w
+        .annotation(&container_key)
+        .or_else(|| w.annotation("seccomp.security.alpha.kubernetes.io/pod"));
     annotation.and_then(|a| a.value.as_str()).is_some()
 }
 
 fn check_annotations(w: &Workload, out: &mut Out) {
-    let annotations = w.metadata.and_then(|m| m.get("annotations")).map(Node::entries).unwrap_or_default();
+    let annotations = w
+        .metadata
+        .and_then(|m| m.get("annotations"))
+        .map(Node::entries)
+        .unwrap_or_default();
     for a in annotations {
         let value = a.value.as_str().unwrap_or_default();
         let unconfined = value.eq_ignore_ascii_case("unconfined");
-        if unconfined && a.key.starts_with("container.apparmor.security.beta.kubernetes.io/") {
-            w.report(out, &APPARMOR_UNCONFINED, a.key_pos, None, format!("annotation {} is unconfined", a.key));
+        if unconfined
+            && a.key
+                .starts_with("container.apparmor.security.beta.kubernetes.io/")
+        {
+            w.report(
+                out,
+                &APPARMOR_UNCONFINED,
+                a.key_pos,
+                None,
+                format!("annotation {} is unconfined", a.key),
+            );
         }
         let seccomp = a.key == "seccomp.security.alpha.kubernetes.io/pod"
-            || a.key.starts_with("container.seccomp.security.alpha.kubernetes.io/");
+            || a.key
+                .starts_with("container.seccomp.security.alpha.kubernetes.io/");
         if unconfined && seccomp {
-            w.report(out, &SECCOMP_UNCONFINED, a.key_pos, None, format!("annotation {} is unconfined", a.key));
+            w.report(
+                out,
+                &SECCOMP_UNCONFINED,
+                a.key_pos,
+                None,
+                format!("annotation {} is unconfined", a.key),
+            );
         }
     }
 }
 
 /// Visits `key` in the pod's securityContext, then in each container's own.
-fn each_setting(w: &Workload, key: &str, out: &mut Out, mut visit: impl FnMut(&Workload, &Entry, Option<&Container>, &mut Out)) {
+fn each_setting(
+    w: &Workload,
+    key: &str,
+    out: &mut Out,
+    mut visit: impl FnMut(&Workload, &Entry, Option<&Container>, &mut Out),
+) {
     if let Some(entry) = w.pod_security_context(key) {
         visit(w, entry, None, out);
     }
@@ -274,5 +451,6 @@ fn each_setting(w: &Workload, key: &str, out: &mut Out, mut visit: impl FnMut(&W
 }
 
 fn is(node: &Node, expected: &str) -> bool {
-    node.as_str().is_some_and(|v| v.eq_ignore_ascii_case(expected))
+    node.as_str()
+        .is_some_and(|v| v.eq_ignore_ascii_case(expected))
 }

@@ -100,13 +100,25 @@ pub const DEFAULT_SA_BINDING: Rule = rule(
 );
 
 const WORKLOAD_RESOURCES: &[&str] = &[
-    "pods", "deployments", "daemonsets", "statefulsets", "replicasets", "replicationcontrollers", "jobs", "cronjobs",
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
 ];
 
 pub(crate) fn check(object: &Object, out: &mut Out) {
     match object.kind {
         "Role" | "ClusterRole" => {
-            for policy in object.node.get("rules").map(Node::items).unwrap_or_default() {
+            for policy in object
+                .node
+                .get("rules")
+                .map(Node::items)
+                .unwrap_or_default()
+            {
                 check_policy_rule(object, policy, out);
             }
         }
@@ -118,7 +130,9 @@ pub(crate) fn check(object: &Object, out: &mut Out) {
 /// A rule's list under `key`: its strings and the key's position.
 fn list<'a>(policy: &'a Node, key: &str) -> (Vec<&'a str>, Pos) {
     let entry = policy.entry(key);
-    let values = entry.map(|e| e.value.items().iter().filter_map(Node::as_str).collect()).unwrap_or_default();
+    let values = entry
+        .map(|e| e.value.items().iter().filter_map(Node::as_str).collect())
+        .unwrap_or_default();
     (values, entry.map_or(policy.pos, |e| e.key_pos))
 }
 
@@ -126,30 +140,53 @@ fn check_policy_rule(object: &Object, policy: &Node, out: &mut Out) {
     let (verbs, verbs_at) = list(policy, "verbs");
     let (resources, resources_at) = list(policy, "resources");
     let (groups, groups_at) = list(policy, "apiGroups");
-    let mut report = |rule: &Rule, at: Pos, message: String| out.report(rule, object, at, object.resource(), message);
+    let mut report = |rule: &Rule, at: Pos, message: String| {
+        out.report(rule, object, at, object.resource(), message)
+    };
     let any_verb = |wanted: &[&str]| verbs.iter().any(|v| *v == "*" || wanted.contains(v));
     let any_resource = |wanted: &[&str]| resources.iter().any(|r| wanted.contains(r));
     if verbs.contains(&"*") {
         report(&WILDCARD_VERBS, verbs_at, "verbs include \"*\"".into());
     }
     if resources.contains(&"*") {
-        report(&WILDCARD_RESOURCES, resources_at, "resources include \"*\"".into());
+        report(
+            &WILDCARD_RESOURCES,
+            resources_at,
+            "resources include \"*\"".into(),
+        );
     }
     if groups.contains(&"*") {
-        report(&WILDCARD_API_GROUPS, groups_at, "apiGroups include \"*\"".into());
+        report(
+            &WILDCARD_API_GROUPS,
+            groups_at,
+            "apiGroups include \"*\"".into(),
+        );
     }
-    let scoped = policy.get("resourceNames").is_some_and(|n| !n.items().is_empty());
+    let scoped = policy
+        .get("resourceNames")
+        .is_some_and(|n| !n.items().is_empty());
     if any_resource(&["secrets"]) && any_verb(&["get", "list", "watch"]) && !scoped {
         report(&READ_SECRETS, resources_at, "can read secrets".into());
     }
     if any_resource(&["pods/exec", "pods/attach"]) && any_verb(&["create", "get"]) {
-        report(&POD_EXEC, resources_at, "can exec or attach into pods".into());
+        report(
+            &POD_EXEC,
+            resources_at,
+            "can exec or attach into pods".into(),
+        );
     }
-    for verb in verbs.iter().filter(|v| matches!(**v, "escalate" | "bind" | "impersonate")) {
+    for verb in verbs
+        .iter()
+        .filter(|v| matches!(**v, "escalate" | "bind" | "impersonate"))
+    {
         report(&ESCALATE_VERBS, verbs_at, format!("grants {verb}"));
     }
     if any_resource(WORKLOAD_RESOURCES) && any_verb(&["create"]) {
-        report(&CREATE_WORKLOADS, resources_at, "can create pods or workloads".into());
+        report(
+            &CREATE_WORKLOADS,
+            resources_at,
+            "can create pods or workloads".into(),
+        );
     }
     if any_resource(&["nodes/proxy"]) {
         report(&NODE_PROXY, resources_at, "can reach nodes/proxy".into());
@@ -159,18 +196,49 @@ fn check_policy_rule(object: &Object, policy: &Node, out: &mut Out) {
 fn check_binding(object: &Object, out: &mut Out) {
     if let Some(name) = object.node.get("roleRef").and_then(|r| r.entry("name")) {
         if name.value.as_str() == Some("cluster-admin") {
-            out.report(&CLUSTER_ADMIN_BINDING, object, name.key_pos, object.resource(), "binds cluster-admin".into());
+            out.report(
+                &CLUSTER_ADMIN_BINDING,
+                object,
+                name.key_pos,
+                object.resource(),
+                "binds cluster-admin".into(),
+            );
         }
     }
-    for subject in object.node.get("subjects").map(Node::items).unwrap_or_default() {
-        let Some(name) = subject.entry("name") else { continue };
+    for subject in object
+        .node
+        .get("subjects")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        let Some(name) = subject.entry("name") else {
+            continue;
+        };
         let value = name.value.as_str().unwrap_or_default();
-        let kind = subject.get("kind").and_then(Node::as_str).unwrap_or_default();
-        if matches!(value, "system:anonymous" | "system:unauthenticated" | "system:authenticated") {
-            out.report(&ANONYMOUS_BINDING, object, name.key_pos, object.resource(), format!("subject {value:?}"));
+        let kind = subject
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        if matches!(
+            value,
+            "system:anonymous" | "system:unauthenticated" | "system:authenticated"
+        ) {
+            out.report(
+                &ANONYMOUS_BINDING,
+                object,
+                name.key_pos,
+                object.resource(),
+                format!("subject {value:?}"),
+            );
         }
         if kind == "ServiceAccount" && value == "default" {
-            out.report(&DEFAULT_SA_BINDING, object, name.key_pos, object.resource(), "subject is the default service account".into());
+            out.report(
+                &DEFAULT_SA_BINDING,
+                object,
+                name.key_pos,
+                object.resource(),
+                "subject is the default service account".into(),
+            );
         }
     }
 }

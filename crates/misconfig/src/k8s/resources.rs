@@ -68,7 +68,11 @@ pub const READINESS_PROBE: Rule = rule(
 
 pub(crate) fn check(w: &Workload, out: &mut Out) {
     let runs_to_completion = matches!(w.object.kind, "Job" | "CronJob");
-    for c in w.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
+    for c in w
+        .containers
+        .iter()
+        .filter(|c| c.kind != ContainerKind::Ephemeral)
+    {
         for (section, resource, rule) in [
             ("requests", "cpu", &CPU_REQUEST),
             ("requests", "memory", &MEMORY_REQUEST),
@@ -82,9 +86,18 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
             }
         }
         if c.kind == ContainerKind::Regular && !runs_to_completion {
-            for (key, rule) in [("livenessProbe", &LIVENESS_PROBE), ("readinessProbe", &READINESS_PROBE)] {
+            for (key, rule) in [
+                ("livenessProbe", &LIVENESS_PROBE),
+                ("readinessProbe", &READINESS_PROBE),
+            ] {
                 if c.node.get(key).is_none() {
-                    w.report(out, rule, c.pos(), Some(c), format!("container {:?} has no {key}", c.name));
+                    w.report(
+                        out,
+                        rule,
+                        c.pos(),
+                        Some(c),
+                        format!("container {:?} has no {key}", c.name),
+                    );
                 }
             }
         }

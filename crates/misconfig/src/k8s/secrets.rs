@@ -41,17 +41,32 @@ pub const SECRET_OBJECT: Rule = rule(
 pub(crate) fn looks_like_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase().replace(['-', '.'], "_");
     const MARKERS: &[&str] = &[
-        "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",
-        "ACCESS_KEY", "CREDENTIAL", "AUTH_KEY", "CLIENT_KEY",
+        "PASSWORD",
+        "PASSWD",
+        "PASSPHRASE",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+        "AUTH_KEY",
+        "CLIENT_KEY",
     ];
-    const POINTERS: &[&str] = &["_FILE", "_PATH", "_DIR", "_NAME", "_REF", "_TTL", "_LENGTH", "_TIMEOUT", "_URL_ENV"];
+    const POINTERS: &[&str] = &[
+        "_FILE", "_PATH", "_DIR", "_NAME", "_REF", "_TTL", "_LENGTH", "_TIMEOUT", "_URL_ENV",
+    ];
     MARKERS.iter().any(|m| upper.contains(m)) && !POINTERS.iter().any(|p| upper.ends_with(p))
 }
 
 /// Whether a literal value is a real secret, not a placeholder or a reference.
 pub(crate) fn is_literal_secret(value: &str) -> bool {
     let value = value.trim();
-    !(value.is_empty() || value.starts_with("$(") || value.starts_with("${") || value.starts_with("/"))
+    !(value.is_empty()
+        || value.starts_with("$(")
+        || value.starts_with("${")
+        || value.starts_with("/"))
 }
 
 pub(crate) fn check_workload(w: &Workload, out: &mut Out) {
@@ -61,7 +76,10 @@ pub(crate) fn check_workload(w: &Workload, out: &mut Out) {
             if let Some(value) = var.entry("value") {
                 let literal = value.value.as_str().unwrap_or_default();
                 if looks_like_secret_name(name) && is_literal_secret(literal) {
-                    let message = format!("env {name:?} of container {:?} holds a literal value", c.name);
+                    let message = format!(
+                        "env {name:?} of container {:?} holds a literal value",
+                        c.name
+                    );
                     w.report(out, &SECRET_ENV_LITERAL, value.key_pos, Some(c), message);
                 }
             }
@@ -72,7 +90,10 @@ pub(crate) fn check_workload(w: &Workload, out: &mut Out) {
         }
         for source in c.node.get("envFrom").map(Node::items).unwrap_or_default() {
             if let Some(secret) = source.entry("secretRef") {
-                let message = format!("container {:?} imports a whole Secret as environment", c.name);
+                let message = format!(
+                    "container {:?} imports a whole Secret as environment",
+                    c.name
+                );
                 w.report(out, &SECRET_ENV_REF, secret.key_pos, Some(c), message);
             }
         }
@@ -84,9 +105,23 @@ pub(crate) fn check_object(object: &Object, out: &mut Out) {
         return;
     }
     for key in ["data", "stringData"] {
-        if let Some(e) = object.node.entry(key).filter(|e| !e.value.entries().is_empty()) {
-            let message = format!("Secret {:?} carries {} value(s) in {key}", object.name, e.value.entries().len());
-            out.report(&SECRET_OBJECT, object, e.key_pos, object.resource(), message);
+        if let Some(e) = object
+            .node
+            .entry(key)
+            .filter(|e| !e.value.entries().is_empty())
+        {
+            let message = format!(
+                "Secret {:?} carries {} value(s) in {key}",
+                object.name,
+                e.value.entries().len()
+            );
+            out.report(
+                &SECRET_OBJECT,
+                object,
+                e.key_pos,
+                object.resource(),
+                message,
+            );
         }
     }
 }

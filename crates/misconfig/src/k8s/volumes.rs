@@ -45,13 +45,31 @@ pub const GIT_REPO: Rule = rule(
 );
 
 const RESTRICTED_TYPES: &[&str] = &[
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 ];
 
 /// Host paths whose mount hands over the node. Prefix matches: `/etc/kubernetes` is under `/etc`.
 const CRITICAL_DIRS: &[&str] = &[
-    "/etc", "/proc", "/sys", "/dev", "/root", "/boot", "/var/lib/kubelet", "/var/lib/docker",
-    "/var/lib/containerd", "/var/lib/etcd", "/var/run", "/run", "/var/log",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/root",
+    "/boot",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/etcd",
+    "/var/run",
+    "/run",
+    "/var/log",
 ];
 
 pub(crate) fn is_critical_host_path(path: &str) -> bool {
@@ -59,24 +77,59 @@ pub(crate) fn is_critical_host_path(path: &str) -> bool {
     if path.is_empty() || path.ends_with(".sock") {
         return true; // "/" itself, or any socket: docker, containerd, cri-o, kubelet's pod-resources
     }
-    CRITICAL_DIRS.iter().any(|dir| path == *dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')))
+    CRITICAL_DIRS.iter().any(|dir| {
+        path == *dir
+            || path
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 pub(crate) fn check(w: &Workload, out: &mut Out) {
     for volume in w.spec.get("volumes").map(Node::items).unwrap_or_default() {
-        let name = volume.get("name").and_then(Node::as_str).unwrap_or("<unnamed>");
+        let name = volume
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or("<unnamed>");
         for source in volume.entries().iter().filter(|e| e.key != "name") {
             match source.key.as_str() {
                 "hostPath" => {
-                    let path = source.value.get("path").and_then(Node::as_str).unwrap_or_default();
-                    let at = source.value.entry("path").map_or(source.key_pos, |e| e.key_pos);
-                    let rule = if is_critical_host_path(path) { &HOST_PATH_CRITICAL } else { &HOST_PATH };
-                    w.report(out, rule, at, None, format!("volume {name:?} mounts host path {path:?}"));
+                    let path = source
+                        .value
+                        .get("path")
+                        .and_then(Node::as_str)
+                        .unwrap_or_default();
+                    let at = source
+                        .value
+                        .entry("path")
+                        .map_or(source.key_pos, |e| e.key_pos);
+                    let rule = if is_critical_host_path(path) {
+                        &HOST_PATH_CRITICAL
+                    } else {
+                        &HOST_PATH
+                    };
+                    w.report(
+                        out,
+                        rule,
+                        at,
+                        None,
+                        format!("volume {name:?} mounts host path {path:?}"),
+                    );
                 }
-                "gitRepo" => w.report(out, &GIT_REPO, source.key_pos, None, format!("volume {name:?} is a gitRepo volume")),
-                kind if !RESTRICTED_TYPES.contains(&kind) => {
-                    w.report(out, &VOLUME_TYPES, source.key_pos, None, format!("volume {name:?} is of type {kind}"))
-                }
+                "gitRepo" => w.report(
+                    out,
+                    &GIT_REPO,
+                    source.key_pos,
+                    None,
+                    format!("volume {name:?} is a gitRepo volume"),
+                ),
+                kind if !RESTRICTED_TYPES.contains(&kind) => w.report(
+                    out,
+                    &VOLUME_TYPES,
+                    source.key_pos,
+                    None,
+                    format!("volume {name:?} is of type {kind}"),
+                ),
                 _ => {}
             }
         }

@@ -47,9 +47,12 @@ fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "Pod" => &[],
         "PodTemplate" => &["template"],
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            &["spec", "template"]
-        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => &["spec", "template"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template"],
         _ => return None,
     })
@@ -67,7 +70,10 @@ impl<'a> Workload<'a> {
             ("ephemeralContainers", ContainerKind::Ephemeral),
         ] {
             for node in spec.get(key).map(Node::items).unwrap_or_default() {
-                let name = node.get("name").and_then(Node::as_str).unwrap_or("<unnamed>");
+                let name = node
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("<unnamed>");
                 containers.push(Container { name, node, kind });
             }
         }
@@ -75,7 +81,14 @@ impl<'a> Workload<'a> {
             .get("runtimeClassName")
             .and_then(Node::as_str)
             .filter(|class| is_sandboxed_runtime(class));
-        Some(Workload { object, spec, metadata: pod.get("metadata"), containers, spec_pos: spec_entry.key_pos, sandbox })
+        Some(Workload {
+            object,
+            spec,
+            metadata: pod.get("metadata"),
+            containers,
+            spec_pos: spec_entry.key_pos,
+            sandbox,
+        })
     }
 
     /// `Deployment/web (container app)`.
@@ -103,27 +116,61 @@ impl<'a> Workload<'a> {
     }
 
     /// A security-context setting as it applies to `container`: its own, else the pod's.
-    pub fn effective(&self, container: &Container<'a>, key: &str) -> Option<&'a crate::yaml::Entry> {
-        let own = container.node.get("securityContext").and_then(|sc| sc.entry(key));
+    pub fn effective(
+        &self,
+        container: &Container<'a>,
+        key: &str,
+    ) -> Option<&'a crate::yaml::Entry> {
+        let own = container
+            .node
+            .get("securityContext")
+            .and_then(|sc| sc.entry(key));
         own.or_else(|| self.pod_security_context(key))
     }
 
     pub fn annotation(&self, key: &str) -> Option<&'a crate::yaml::Entry> {
-        let from_template = self.metadata.and_then(|m| m.get("annotations")).and_then(|a| a.entry(key));
-        from_template.or_else(|| self.object.node.path(&["metadata", "annotations"])?.entry(key))
+        let from_template = self
+            .metadata
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.entry(key));
+        from_template.or_else(|| {
+            self.object
+                .node
+                .path(&["metadata", "annotations"])?
+                .entry(key)
+        })
     }
 
     pub fn labels(&self) -> &'a [crate::yaml::Entry] {
-        self.metadata.and_then(|m| m.get("labels")).map(Node::entries).unwrap_or_default()
+        self.metadata
+            .and_then(|m| m.get("labels"))
+            .map(Node::entries)
+            .unwrap_or_default()
     }
 
-    pub fn report(&self, out: &mut Out, rule: &Rule, at: Pos, container: Option<&Container>, message: String) {
-        out.report_sandboxed(rule, self.object, at, self.resource(container), message, self.sandbox);
+    pub fn report(
+        &self,
+        out: &mut Out,
+        rule: &Rule,
+        at: Pos,
+        container: Option<&Container>,
+        message: String,
+    ) {
+        out.report_sandboxed(
+            rule,
+            self.object,
+            at,
+            self.resource(container),
+            message,
+            self.sandbox,
+        );
     }
 }
 
 /// gVisor (`runsc`) and Kata Containers runtime classes, by the names their installers use.
 pub(crate) fn is_sandboxed_runtime(class: &str) -> bool {
     let class = class.to_ascii_lowercase();
-    ["gvisor", "runsc", "kata"].iter().any(|name| class.contains(name))
+    ["gvisor", "runsc", "kata"]
+        .iter()
+        .any(|name| class.contains(name))
 }
