@@ -3,12 +3,14 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod image_files;
 pub mod os;
 mod records;
 pub mod rpm;
 
 pub use apk::ApkCataloger;
 pub use dpkg::DpkgCataloger;
+pub use image_files::ImageFilesAnalyzer;
 pub use os::OsAnalyzer;
 pub use rpm::RpmCataloger;
 
@@ -21,5 +23,6 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(DpkgCataloger),
         Box::new(ApkCataloger),
         Box::new(RpmCataloger),
+        Box::new(ImageFilesAnalyzer),
     ]
 }

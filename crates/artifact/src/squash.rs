@@ -43,6 +43,10 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         inventory.packages.push(package);
                     }
                 }
+                FileResult::FileMode { mode } => inventory.file_modes.push(inventory::FileModeEntry {
+                    path: path.to_string(),
+                    mode: *mode,
+                }),
             }
         }
     }
@@ -83,6 +87,6 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         FileResult::Packages { packages, .. } => packages.iter().any(|p| {
             p.name == package.name && p.version == package.version && p.arch == package.arch
         }),
-        FileResult::Os { .. } => false,
+        FileResult::Os { .. } | FileResult::FileMode { .. } => false,
     })
 }

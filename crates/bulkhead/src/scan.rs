@@ -29,6 +29,7 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
     let bars = Bars::new(&sizes, global.quiet);
     let layers = artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?;
     let inventory = artifact::squash(&layers);
+    let misconfigurations = image_config_findings(&image, &inventory);
     let artifact = Artifact {
         name: image.name.clone(),
         kind: image.kind.to_string(),
@@ -47,7 +48,36 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             })
             .collect(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(global, cache_dir, args, &filter, artifact, inventory, misconfigurations)
+}
+
+/// The image-config rules over the config, its history and the final view's notable files.
+fn image_config_findings(image: &source::Image, inventory: &Inventory) -> Vec<misconfig::Finding> {
+    let config = &image.config.config;
+    let facts = misconfig::image::ImageFacts {
+        name: image.name.clone(),
+        user: config.user.clone(),
+        env: config.env.clone().unwrap_or_default(),
+        exposed_ports: config
+            .exposed_ports
+            .as_ref()
+            .map(|ports| ports.keys().cloned().collect())
+            .unwrap_or_default(),
+        history: image
+            .config
+            .history
+            .iter()
+            .filter_map(|h| h.created_by.clone())
+            .collect(),
+        special_files: inventory
+            .file_modes
+            .iter()
+            .filter(|f| f.mode & 0o6002 != 0)
+            .map(|f| (f.path.clone(), f.mode))
+            .collect(),
+        paths: inventory.file_modes.iter().map(|f| f.path.clone()).collect(),
+    };
+    misconfig::image::check(&facts)
 }
 
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
@@ -64,7 +94,7 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(global, cache_dir, args, &filter, artifact, inventory, Vec::new())
 }
 
 fn limits(args: &ScanArgs) -> Limits {
@@ -98,6 +128,7 @@ fn finish(
     filter: &Filter,
     artifact: Artifact,
     mut inventory: Inventory,
+    misconfigurations: Vec<misconfig::Finding>,
 ) -> anyhow::Result<u8> {
     inventory.assign_os();
     let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
@@ -151,6 +182,7 @@ fn finish(
         os,
         packages: inventory.packages,
         vulnerabilities: matches.vulnerabilities,
+        misconfigurations,
         summary: Default::default(),
         warnings,
     };

@@ -84,6 +84,15 @@ pub enum FileResult {
         db: PackageDb,
         packages: Vec<Package>,
     },
+    /// A file the image-config rules judge by path and mode (setuid, world-writable, caches).
+    FileMode { mode: u32 },
+}
+
+/// A file of the final view with the mode the pass saw; the path has no leading `/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileModeEntry {
+    pub path: String,
+    pub mode: u32,
 }
 
 /// A non-fatal problem with one file: the scan goes on, the report says it.
@@ -120,6 +129,9 @@ pub struct Inventory {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
     pub warnings: Vec<Warning>,
+    /// Files reported by [`FileResult::FileMode`], only those still present in the final view.
+    #[serde(default)]
+    pub file_modes: Vec<FileModeEntry>,
 }
 
 impl Inventory {

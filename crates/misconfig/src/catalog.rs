@@ -7,6 +7,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
     let mut rules: Vec<&'static Rule> = crate::dockerfile::rules()
         .chain(crate::image::RULES.iter())
         .chain(crate::k8s::RULES.iter())
+        .chain(crate::compose::RULES.iter())
         .collect();
     rules.sort_by_key(|r| r.family);
     rules

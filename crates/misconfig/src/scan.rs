@@ -181,10 +181,10 @@ fn check_inputs(inputs: Vec<Input>, options: &Options, outcome: &mut Outcome) {
                     Err(error) => outcome.errors.push(error),
                 }
             }
-            Kind::Compose => outcome.warnings.push(format!(
-                "{}: compose checks are not built in yet",
-                input.name
-            )),
+            Kind::Compose => match crate::compose::check(&input.name, &input.text) {
+                Ok(findings) => found.extend(findings),
+                Err(error) => outcome.errors.push(error),
+            },
             Kind::Kubernetes => manifests.push((input.name.clone(), input.text.clone())),
         }
     }

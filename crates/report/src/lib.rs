@@ -2,9 +2,11 @@
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
 mod json;
+pub mod sarif;
 mod table;
 
 pub use json::write_json;
+pub use sarif::write_sarif;
 pub use table::write_table;
 
 use detectors::matcher::Vulnerability;
@@ -25,6 +27,8 @@ pub struct Report {
     pub os: Option<OsReport>,
     pub packages: Vec<Package>,
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Misconfigurations: Dockerfile, image-config, Kubernetes, compose and policy findings.
+    pub misconfigurations: Vec<misconfig::Finding>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
 }
@@ -84,6 +88,9 @@ pub struct Summary {
     pub vulnerabilities: usize,
     /// Counts by severity after filters, e.g. `{"CRITICAL": 2, "HIGH": 5}`.
     pub by_severity: BTreeMap<Severity, usize>,
+    pub misconfigurations: usize,
+    /// Misconfiguration counts by severity after filters.
+    pub misconfigurations_by_severity: BTreeMap<Severity, usize>,
 }
 
 /// What the user asked to see.
@@ -101,6 +108,8 @@ impl Report {
             (filter.severities.is_empty() || filter.severities.contains(&v.severity))
                 && !(filter.ignore_unfixed && v.fixed_version.is_none())
         });
+        self.misconfigurations
+            .retain(|m| filter.severities.is_empty() || filter.severities.contains(&m.severity));
         self.summarize();
     }
 
@@ -109,15 +118,21 @@ impl Report {
         for v in &self.vulnerabilities {
             *by_severity.entry(v.severity).or_insert(0) += 1;
         }
+        let mut misconfigurations_by_severity = BTreeMap::new();
+        for m in &self.misconfigurations {
+            *misconfigurations_by_severity.entry(m.severity).or_insert(0) += 1;
+        }
         self.summary = Summary {
             packages: self.packages.len(),
             vulnerabilities: self.vulnerabilities.len(),
             by_severity,
+            misconfigurations: self.misconfigurations.len(),
+            misconfigurations_by_severity,
         };
     }
 
     /// Findings that should fail a CI run under `--exit-code`.
     pub fn has_findings(&self) -> bool {
-        !self.vulnerabilities.is_empty()
+        !self.vulnerabilities.is_empty() || !self.misconfigurations.is_empty()
     }
 }

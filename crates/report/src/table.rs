@@ -55,9 +55,75 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
         report.summary.vulnerabilities,
         counts.join(", ")
     )?;
-    if report.vulnerabilities.is_empty() {
-        return Ok(());
+    if !report.vulnerabilities.is_empty() {
+        write_vulnerabilities(report, out, colour_on)?;
     }
+    if !report.misconfigurations.is_empty() {
+        write_misconfigurations(report, out, colour_on)?;
+    }
+    Ok(())
+}
+
+fn new_table(colour_on: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !colour_on {
+        table.force_no_tty();
+    } else {
+        table.enforce_styling();
+    }
+    table
+}
+
+/// Misconfigurations: where (file:line:col), which rule, how bad, what, and the offending line.
+fn write_misconfigurations(
+    report: &Report,
+    out: &mut dyn Write,
+    colour_on: bool,
+) -> std::io::Result<()> {
+    let mut table = new_table(colour_on);
+    table.set_header(["Location", "Rule", "Severity", "Title", "Snippet"]);
+    for m in &report.misconfigurations {
+        let location = if m.line > 0 {
+            format!("{}:{}:{}", m.file, m.line, m.column)
+        } else {
+            m.file.clone()
+        };
+        let title = format!("{}\n{}", m.title, m.message);
+        table.add_row(vec![
+            Cell::new(location),
+            Cell::new(&m.rule_id),
+            Cell::new(m.severity.to_string())
+                .fg(colour(m.severity))
+                .add_attribute(Attribute::Bold),
+            Cell::new(title),
+            Cell::new(
+                m.snippet
+                    .as_deref()
+                    .map(shorten_snippet)
+                    .unwrap_or_default(),
+            ),
+        ]);
+    }
+    writeln!(out, "misconfigurations: {}", report.misconfigurations.len())?;
+    writeln!(out, "{table}")
+}
+
+fn shorten_snippet(text: &str) -> String {
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(59).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+fn write_vulnerabilities(
+    report: &Report,
+    out: &mut dyn Write,
+    colour_on: bool,
+) -> std::io::Result<()> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
