@@ -30,9 +30,13 @@ fn level(severity: Severity) -> (&'static str, &'static str) {
     }
 }
 
-/// Paths and image names as URI references: `\` to `/`, characters URIs forbid escaped.
+/// Paths and image names as URI references: `\` to `/`, characters URIs forbid escaped,
+/// absolute paths as `file://` URIs (a relative reference may not start with `/`).
 fn uri(path: &str) -> String {
     let mut out = String::new();
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
     for c in path.replace('\\', "/").chars() {
         if c.is_ascii_alphanumeric() || "-._~/:@!$&'()*+,;=".contains(c) {
             out.push(c);

@@ -35,6 +35,8 @@ pub enum Node {
     Opaque(String),
     /// A file whose header name is written verbatim (hostile paths like `../x`).
     RawName(String, Vec<u8>),
+    /// A regular file with explicit permission bits (setuid 0o4755, world-writable 0o666).
+    Mode(String, Vec<u8>, u32),
 }
 
 pub fn file(path: &str, content: impl AsRef<[u8]>) -> Node {
@@ -114,6 +116,11 @@ pub fn tar_bytes(nodes: &[Node]) -> Vec<u8> {
                 let mut h = header(tar::EntryType::Regular, 0);
                 b.append_data(&mut h, format!("{dir}/.wh..wh..opq"), std::io::empty())
                     .unwrap();
+            }
+            Node::Mode(path, content, mode) => {
+                let mut h = header(tar::EntryType::Regular, content.len() as u64);
+                h.set_mode(*mode);
+                b.append_data(&mut h, path, content.as_slice()).unwrap();
             }
             Node::RawName(name, content) => {
                 let mut h = header(tar::EntryType::Regular, content.len() as u64);
