@@ -43,10 +43,12 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         inventory.packages.push(package);
                     }
                 }
-                FileResult::FileMode { mode } => inventory.file_modes.push(inventory::FileModeEntry {
-                    path: path.to_string(),
-                    mode: *mode,
-                }),
+                FileResult::FileMode { mode } => {
+                    inventory.file_modes.push(inventory::FileModeEntry {
+                        path: path.to_string(),
+                        mode: *mode,
+                    })
+                }
             }
         }
     }

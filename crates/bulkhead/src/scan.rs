@@ -48,7 +48,15 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             })
             .collect(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory, misconfigurations)
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        inventory,
+        misconfigurations,
+    )
 }
 
 /// The image-config rules over the config, its history and the final view's notable files.
@@ -75,7 +83,11 @@ fn image_config_findings(image: &source::Image, inventory: &Inventory) -> Vec<mi
             .filter(|f| f.mode & 0o6002 != 0)
             .map(|f| (f.path.clone(), f.mode))
             .collect(),
-        paths: inventory.file_modes.iter().map(|f| f.path.clone()).collect(),
+        paths: inventory
+            .file_modes
+            .iter()
+            .map(|f| f.path.clone())
+            .collect(),
     };
     misconfig::image::check(&facts)
 }
@@ -94,7 +106,15 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory, Vec::new())
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        inventory,
+        Vec::new(),
+    )
 }
 
 fn limits(args: &ScanArgs) -> Limits {
