@@ -227,3 +227,31 @@ fn manifest_detection() {
     ));
     assert!(!looks_like_manifest("name: ci\non: push\njobs: {}\n"));
 }
+
+#[test]
+fn every_truncation_of_real_input_parses_or_errors_without_panicking() {
+    let compose_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/compose/BH-DC-018/bad.yaml");
+    let compose = std::fs::read_to_string(compose_path).expect("corpus file");
+    for (name, text) in [
+        input("multi.yaml"),
+        input("pod.json"),
+        input("sandboxed.yaml"),
+    ] {
+        for end in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+            let (_, errors) = check_all(
+                &[(name.clone(), text[..end].to_string())],
+                &Options::default(),
+            );
+            assert!(
+                errors.iter().all(|e| e.line >= 1 && e.file == name),
+                "{errors:?}"
+            );
+        }
+    }
+    for end in (0..=compose.len()).filter(|i| compose.is_char_boundary(*i)) {
+        if let Err(error) = misconfig::compose::check("compose.yaml", &compose[..end]) {
+            assert!(error.line >= 1, "{error}");
+        }
+    }
+}
