@@ -3,6 +3,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod image_files;
 pub mod lang;
 pub mod os;
 mod records;
@@ -11,6 +12,7 @@ pub mod secret;
 
 pub use apk::ApkCataloger;
 pub use dpkg::DpkgCataloger;
+pub use image_files::ImageFilesAnalyzer;
 pub use os::OsAnalyzer;
 pub use rpm::RpmCataloger;
 pub use secret::SecretAnalyzer;
@@ -34,5 +36,6 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(lang::rust::RustBinaryCataloger),
         Box::new(lang::rust::CargoLockCataloger),
         Box::new(lang::java::JavaArchiveCataloger),
+        Box::new(ImageFilesAnalyzer),
     ]
 }

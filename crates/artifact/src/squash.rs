@@ -44,6 +44,12 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         inventory.packages.push(package);
                     }
                 }
+                FileResult::FileMode { mode } => {
+                    inventory.file_modes.push(inventory::FileModeEntry {
+                        path: path.to_string(),
+                        mode: *mode,
+                    })
+                }
             }
         }
     }
@@ -85,7 +91,7 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         FileResult::Packages { packages, .. } => packages.iter().any(|p| {
             p.name == package.name && p.version == package.version && p.arch == package.arch
         }),
-        FileResult::Os { .. } | FileResult::Secrets { .. } => false,
+        FileResult::Os { .. } | FileResult::Secrets { .. } | FileResult::FileMode { .. } => false,
     })
 }
 

@@ -49,15 +49,60 @@ pub enum Command {
     /// Scan a source tree (a project checkout): secrets and language packages; honours
     /// .gitignore files, skips .git/
     Fs(ScanArgs),
+    /// Check Dockerfiles, Kubernetes manifests and compose files for misconfigurations
+    Config(ConfigArgs),
+    /// List the misconfiguration rules, or explain one (`bulkhead rules BH-DF-001`)
+    Rules {
+        /// A rule ID to explain
+        id: Option<String>,
+    },
     /// Manage the advisory database
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Pod Security Standards baseline controls only
+    Baseline,
+    /// Baseline and restricted controls
+    #[default]
+    Restricted,
+}
+
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// A directory, a file, or `-` for standard input (e.g. `helm template … | bulkhead config -`)
+    pub path: String,
+    /// Output format
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to a file instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Only report these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Exit with this code when misconfigurations remain after filters, or a file cannot be parsed
+    #[arg(long, default_value_t = 0, value_parser = exit_code)]
+    pub exit_code: u8,
+    /// Rego policies to run as well: .rego files or directories (repeatable)
+    #[arg(long)]
+    pub policy: Vec<PathBuf>,
+    /// Kubernetes Pod Security Standards profile to check against
+    #[arg(long, value_enum, default_value = "restricted")]
+    pub profile: Profile,
+    /// Ignore file: rule IDs, optional path globs, optional `exp:YYYY-MM-DD` [default: PATH/.bulkheadignore]
+    #[arg(long)]
+    pub ignore_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
 }
 
 /// What a scan looks for.
@@ -67,6 +112,8 @@ pub enum ScannerKind {
     Vuln,
     /// Credentials in files, image config and history
     Secret,
+    /// Misconfigurations in the image config, history and file modes
+    Config,
 }
 
 #[derive(Args)]
@@ -101,7 +148,12 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 32 << 30)]
     pub max_layer_size: u64,
     /// What to look for (comma-separated)
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln,secret")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "vuln,secret,config"
+    )]
     pub scanners: Vec<ScannerKind>,
     /// Secret rules and allow-lists to add (YAML: rules, disable, allow, max_file_size)
     #[arg(long, value_name = "FILE")]

@@ -1,6 +1,7 @@
 //! `bulkhead`: the command line. It only wires the crates together.
 
 mod cli;
+mod config;
 mod db;
 mod output;
 mod progress;
@@ -33,6 +34,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Image(args) => scan::image(&cli.global, &cache_dir, &args),
         cli::Command::Rootfs(args) => scan::rootfs(&cli.global, &cache_dir, &args),
         cli::Command::Fs(args) => scan::fs(&cli.global, &cache_dir, &args),
+        cli::Command::Config(args) => config::run(&cli.global, &args),
+        cli::Command::Rules { id } => config::rules(id.as_deref()),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
     }
 }

@@ -36,6 +36,11 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
     inventory
         .secrets
         .extend(config_secrets.into_iter().flatten());
+    let misconfigurations = if args.wants(ScannerKind::Config) {
+        image_config_findings(&image, &inventory)
+    } else {
+        Vec::new()
+    };
     let artifact = Artifact {
         name: image.name.clone(),
         kind: image.kind.to_string(),
@@ -54,7 +59,48 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             })
             .collect(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        inventory,
+        misconfigurations,
+    )
+}
+
+/// The image-config rules over the config, its history and the final view's notable files.
+fn image_config_findings(image: &source::Image, inventory: &Inventory) -> Vec<misconfig::Finding> {
+    let config = &image.config.config;
+    let facts = misconfig::image::ImageFacts {
+        name: image.name.clone(),
+        user: config.user.clone(),
+        env: config.env.clone().unwrap_or_default(),
+        exposed_ports: config
+            .exposed_ports
+            .as_ref()
+            .map(|ports| ports.keys().cloned().collect())
+            .unwrap_or_default(),
+        history: image
+            .config
+            .history
+            .iter()
+            .filter_map(|h| h.created_by.clone())
+            .collect(),
+        special_files: inventory
+            .file_modes
+            .iter()
+            .filter(|f| f.mode & 0o6002 != 0)
+            .map(|f| (f.path.clone(), f.mode))
+            .collect(),
+        paths: inventory
+            .file_modes
+            .iter()
+            .map(|f| f.path.clone())
+            .collect(),
+    };
+    misconfig::image::check(&facts)
 }
 
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
@@ -71,7 +117,15 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        inventory,
+        Vec::new(),
+    )
 }
 
 /// A source tree: `.gitignore` honoured, `.git/` skipped, no OS expected.
@@ -95,7 +149,15 @@ pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        inventory,
+        Vec::new(),
+    )
 }
 
 /// The analyzers `--scanners` asks for; the secret analyzer also comes back on its own for
@@ -149,6 +211,7 @@ fn finish(
     filter: &Filter,
     artifact: Artifact,
     mut inventory: Inventory,
+    misconfigurations: Vec<misconfig::Finding>,
 ) -> anyhow::Result<u8> {
     analyzers::lang::drop_os_owned(&mut inventory);
     analyzers::lang::golang::prefer_go_mod(&mut inventory);
@@ -210,6 +273,7 @@ fn finish(
         vulnerabilities: matches.vulnerabilities,
         malware: matches.malware,
         secrets: inventory.secrets,
+        misconfigurations,
         summary: Default::default(),
         warnings,
     };

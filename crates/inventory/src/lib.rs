@@ -86,6 +86,8 @@ pub enum FileResult {
     },
     /// Credentials found in the file's text.
     Secrets { secrets: Vec<Secret> },
+    /// A file the image-config rules judge by path and mode (setuid, world-writable, caches).
+    FileMode { mode: u32 },
 }
 
 /// A credential found in a file, an image's config or history, or a manifest. The value is
@@ -111,6 +113,13 @@ pub struct Secret {
     /// True when a later layer deletes or overwrites the file: still in the image's blobs.
     #[serde(default)]
     pub deleted: bool,
+}
+
+/// A file of the final view with the mode the pass saw; the path has no leading `/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileModeEntry {
+    pub path: String,
+    pub mode: u32,
 }
 
 /// A non-fatal problem with one file: the scan goes on, the report says it.
@@ -150,6 +159,9 @@ pub struct Inventory {
     #[serde(default)]
     pub secrets: Vec<Secret>,
     pub warnings: Vec<Warning>,
+    /// Files reported by [`FileResult::FileMode`], only those still present in the final view.
+    #[serde(default)]
+    pub file_modes: Vec<FileModeEntry>,
 }
 
 impl Inventory {

@@ -2,6 +2,17 @@
 //! parses its own input with positions and returns [`Finding`]s that name a [`Rule`] of the
 //! catalogue.
 
+pub mod catalog;
+pub mod compose;
+pub mod detect;
+pub mod dockerfile;
+pub mod ignore;
+pub mod image;
+pub mod k8s;
+pub mod rego;
 pub mod rule;
+pub mod scan;
+pub mod yaml;
 
+pub use catalog::{all_rules, lookup};
 pub use rule::{ConfigError, Family, Finding, Rule};

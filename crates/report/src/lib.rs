@@ -2,10 +2,13 @@
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
 mod json;
+mod misconfigurations;
+pub mod sarif;
 mod secrets;
 mod table;
 
 pub use json::write_json;
+pub use sarif::write_sarif;
 pub use table::write_table;
 
 use detectors::language::Malware;
@@ -31,6 +34,8 @@ pub struct Report {
     pub malware: Vec<Malware>,
     /// Credentials found, masked; from every layer, including deleted files.
     pub secrets: Vec<Secret>,
+    /// Misconfigurations: Dockerfile, image-config, Kubernetes, compose and policy findings.
+    pub misconfigurations: Vec<misconfig::Finding>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
 }
@@ -93,6 +98,9 @@ pub struct Summary {
     pub secrets: usize,
     /// Counts by severity after filters, e.g. `{"CRITICAL": 2, "HIGH": 5}`.
     pub by_severity: BTreeMap<Severity, usize>,
+    pub misconfigurations: usize,
+    /// Misconfiguration counts by severity after filters.
+    pub misconfigurations_by_severity: BTreeMap<Severity, usize>,
 }
 
 /// What the user asked to see.
@@ -114,8 +122,9 @@ impl Report {
             (filter.severities.is_empty() || filter.severities.contains(&v.severity))
                 && !(filter.ignore_unfixed && v.fixed_version.is_none())
         });
-        self.secrets
-            .retain(|s| filter.severities.is_empty() || filter.severities.contains(&s.severity));
+        let wanted = |s: &Severity| filter.severities.is_empty() || filter.severities.contains(s);
+        self.secrets.retain(|s| wanted(&s.severity));
+        self.misconfigurations.retain(|m| wanted(&m.severity));
         self.summarize();
     }
 
@@ -124,17 +133,26 @@ impl Report {
         for v in &self.vulnerabilities {
             *by_severity.entry(v.severity).or_insert(0) += 1;
         }
+        let mut misconfigurations_by_severity = BTreeMap::new();
+        for m in &self.misconfigurations {
+            *misconfigurations_by_severity.entry(m.severity).or_insert(0) += 1;
+        }
         self.summary = Summary {
             packages: self.packages.len(),
             vulnerabilities: self.vulnerabilities.len(),
             malware: self.malware.len(),
             secrets: self.secrets.len(),
             by_severity,
+            misconfigurations: self.misconfigurations.len(),
+            misconfigurations_by_severity,
         };
     }
 
     /// Findings that should fail a CI run under `--exit-code`.
     pub fn has_findings(&self) -> bool {
-        !self.vulnerabilities.is_empty() || !self.malware.is_empty() || !self.secrets.is_empty()
+        !self.vulnerabilities.is_empty()
+            || !self.malware.is_empty()
+            || !self.secrets.is_empty()
+            || !self.misconfigurations.is_empty()
     }
 }

@@ -70,6 +70,9 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
     if !report.secrets.is_empty() {
         crate::secrets::write_secrets(report, out, colour_on)?;
     }
+    if !report.misconfigurations.is_empty() {
+        crate::misconfigurations::write_misconfigurations(report, out, colour_on)?;
+    }
     Ok(())
 }
 

@@ -37,6 +37,8 @@ pub enum Node {
     RawName(String, Vec<u8>),
     /// A regular file with mode 0755 (binaries the Go and Rust catalogers pick by mode).
     Executable(String, Vec<u8>),
+    /// A regular file with explicit permission bits (setuid 0o4755, world-writable 0o666).
+    Mode(String, Vec<u8>, u32),
 }
 
 pub fn file(path: &str, content: impl AsRef<[u8]>) -> Node {
@@ -120,6 +122,11 @@ pub fn tar_bytes(nodes: &[Node]) -> Vec<u8> {
             Node::Executable(path, content) => {
                 let mut h = header(tar::EntryType::Regular, content.len() as u64);
                 h.set_mode(0o755);
+                b.append_data(&mut h, path, content.as_slice()).unwrap();
+            }
+            Node::Mode(path, content, mode) => {
+                let mut h = header(tar::EntryType::Regular, content.len() as u64);
+                h.set_mode(*mode);
                 b.append_data(&mut h, path, content.as_slice()).unwrap();
             }
             Node::RawName(name, content) => {

@@ -1,0 +1,209 @@
+//! `bulkhead config` and `bulkhead rules`.
+//!
+//! Files that cannot be parsed are reported as warnings with file:line:column (stderr and the
+//! report's `warnings`); the scan goes on with the other files. They count as failures for
+//! `--exit-code`, so CI does not pass a file it could not check. A broken policy, an unreadable
+//! path or a bad option is an error (exit 2).
+
+use crate::cli::{ConfigArgs, Global, Profile};
+use crate::output;
+use anyhow::{bail, Context};
+use detectors::severity::Severity;
+use inventory::Warning;
+use misconfig::ignore::IgnoreFile;
+use misconfig::rego::Policies;
+use misconfig::scan::{self, Outcome};
+use report::{Artifact, Filter, Report, Tool};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Standard input is read up to this size (rendered charts are large, but not this large).
+const MAX_STDIN: u64 = 64 << 20;
+
+pub fn run(global: &Global, args: &ConfigArgs) -> anyhow::Result<u8> {
+    let severities = args
+        .severity
+        .iter()
+        .map(|s| {
+            s.parse::<Severity>().map_err(|_| {
+                anyhow::anyhow!("--severity {s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let policies = if args.policy.is_empty() {
+        None
+    } else {
+        Some(Policies::load(&args.policy).context("cannot load the Rego policies")?)
+    };
+    let stdin = args.path == "-";
+    let ignore = ignore_file(args, stdin)?;
+    let options = scan::Options {
+        k8s: misconfig::k8s::Options {
+            profile: match args.profile {
+                Profile::Baseline => misconfig::k8s::Profile::Baseline,
+                Profile::Restricted => misconfig::k8s::Profile::Restricted,
+            },
+        },
+        policies: policies.as_ref(),
+        ignore: ignore.as_ref(),
+    };
+    let mut outcome = if stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(MAX_STDIN)
+            .read_to_string(&mut text)
+            .context("cannot read standard input (UTF-8 text expected)")?;
+        scan::scan_text("-", text, &options)
+    } else {
+        let path = Path::new(&args.path);
+        if !path.exists() {
+            bail!("{}: no such file or directory", args.path);
+        }
+        scan::scan_path(path, &options)
+    };
+    if let Some(ignore) = &ignore {
+        outcome.warnings.extend(ignore.warnings.iter().cloned());
+    }
+    let unparsed = !outcome.errors.is_empty();
+    let mut report = report_of(&args.path, outcome);
+    report.apply(&Filter {
+        severities,
+        ignore_unfixed: false,
+    });
+    if !global.quiet {
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    output::write_to(&report, args.format, args.output.as_deref())?;
+    Ok(
+        if args.exit_code != 0 && (report.has_findings() || unparsed) {
+            args.exit_code
+        } else {
+            0
+        },
+    )
+}
+
+/// `--ignore-file`, or `.bulkheadignore` in the scanned directory when there is one.
+fn ignore_file(args: &ConfigArgs, stdin: bool) -> anyhow::Result<Option<IgnoreFile>> {
+    let path = match &args.ignore_file {
+        Some(path) => path.clone(),
+        None if stdin => Path::new(".bulkheadignore").to_path_buf(),
+        None => {
+            let root = Path::new(&args.path);
+            let dir = if root.is_dir() {
+                root
+            } else {
+                root.parent().unwrap_or(Path::new("."))
+            };
+            dir.join(".bulkheadignore")
+        }
+    };
+    if args.ignore_file.is_none() && !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the ignore file {}", path.display()))?;
+    Ok(Some(IgnoreFile::parse(
+        &path.display().to_string(),
+        &text,
+        &misconfig::ignore::today(),
+    )))
+}
+
+fn report_of(path: &str, outcome: Outcome) -> Report {
+    let mut warnings: Vec<Warning> = outcome
+        .errors
+        .iter()
+        .map(|e| Warning {
+            file: format!("{}:{}:{}", e.file, e.line, e.column),
+            layer: None,
+            message: format!("cannot parse: {}", e.message),
+        })
+        .collect();
+    warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
+        file: String::new(),
+        layer: None,
+        message,
+    }));
+    let mut report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: Tool {
+            name: "bulkhead",
+            version: env!("CARGO_PKG_VERSION"),
+            database: None,
+        },
+        created_at: store::time::now_utc(),
+        artifact: Artifact {
+            name: path.to_string(),
+            kind: "config".into(),
+            digest: None,
+            config_digest: None,
+            repo_tags: Vec::new(),
+            layers: Vec::new(),
+        },
+        os: None,
+        packages: Vec::new(),
+        vulnerabilities: Vec::new(),
+        malware: Vec::new(),
+        secrets: Vec::new(),
+        misconfigurations: outcome.findings,
+        summary: Default::default(),
+        warnings,
+    };
+    report.summarize();
+    report
+}
+
+/// `bulkhead rules [ID]`. A closed pipe (`bulkhead rules | head`) ends the listing quietly.
+pub fn rules(id: Option<&str>) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    match write_rules(&mut out, id) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!("{e}"),
+        other => other.map(|_| 0).context("cannot write to stdout"),
+    }
+}
+
+fn write_rules(out: &mut dyn Write, id: Option<&str>) -> std::io::Result<()> {
+    let Some(id) = id else {
+        let rules = misconfig::all_rules();
+        let mut family = None;
+        for rule in &rules {
+            if family != Some(rule.family) {
+                family = Some(rule.family);
+                let count = rules.iter().filter(|r| r.family == rule.family).count();
+                let name = misconfig::catalog::family_name(rule.family);
+                writeln!(out, "\n{name} ({count} rules)")?;
+            }
+            let severity = rule.severity.to_string();
+            writeln!(out, "  {:<12} {severity:<8} {}", rule.id, rule.title)?;
+        }
+        return writeln!(
+            out,
+            "\n{} rules; `bulkhead rules ID` explains one.",
+            rules.len()
+        );
+    };
+    let Some(rule) = misconfig::lookup(id) else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no rule {id:?}; `bulkhead rules` lists them"),
+        ));
+    };
+    writeln!(out, "{} — {}", rule.id, rule.title)?;
+    writeln!(
+        out,
+        "family:   {}",
+        misconfig::catalog::family_name(rule.family)
+    )?;
+    writeln!(out, "severity: {}", rule.severity)?;
+    writeln!(out, "\nWhy it matters\n  {}", rule.why)?;
+    writeln!(out, "\nHow to fix\n  {}", rule.fix)?;
+    writeln!(out, "\nReferences")?;
+    for reference in rule.references {
+        writeln!(out, "  - {reference}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Bind mounts of host sockets and system directories; writable root filesystems.
+
+use inventory::Severity::{Critical, High, Low};
+
+use super::{rule, Out, Service};
+use crate::k8s::volumes::is_critical_host_path;
+use crate::rule::Rule;
+use crate::yaml::{Node, Pos};
+
+pub const RUNTIME_SOCKET: Rule = rule(
+    "BH-DC-006",
+    Critical,
+    "Container runtime socket mounted",
+    "Whoever talks to the Docker (or containerd, CRI-O, Podman) socket can start a privileged container with the host's root filesystem: it is root on the host.",
+    "Remove the socket mount; if a tool needs the API, put an authorising proxy in front of it.",
+    &["CIS Docker Benchmark 5.32"],
+);
+pub const SENSITIVE_BIND: Rule = rule(
+    "BH-DC-007",
+    High,
+    "Sensitive host directory mounted",
+    "Mounting `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/root`, `/boot` or Docker's data directory exposes host credentials and lets the container change the host.",
+    "Mount only the application's own directories, read-only where possible.",
+    &["CIS Docker Benchmark 5.5"],
+);
+pub const READ_ONLY: Rule = rule(
+    "BH-DC-022",
+    Low,
+    "Root filesystem is writable",
+    "A writable root filesystem lets an attacker change the container's binaries and keep tools around.",
+    "Set `read_only: true` and mount tmpfs or volumes where the service writes.",
+    &["CIS Docker Benchmark 5.12"],
+);
+
+/// A bind mount's host path from the short (`/host:/ctr:ro`) or long (`type: bind`) syntax;
+/// named volumes (no leading `/`, `.` or `~`) have none.
+fn host_path(volume: &Node) -> Option<(&str, Pos)> {
+    if let Some(spec) = volume.as_str() {
+        let source = spec.split(':').next()?;
+        let is_path = source.starts_with('/')
+            || source.starts_with('.')
+            || source.starts_with('~')
+            || source.starts_with("\\\\");
+        return is_path.then_some((source, volume.pos));
+    }
+    let source = volume.entry("source")?;
+    let is_bind = volume.get("type").and_then(Node::as_str) == Some("bind");
+    is_bind
+        .then(|| Some((source.value.as_str()?, source.key_pos)))
+        .flatten()
+}
+
+fn is_socket(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path.ends_with(".sock") || path.contains("docker_engine") || path.ends_with("/docker.sock")
+}
+
+pub(crate) fn check(s: &Service, out: &mut Out) {
+    for volume in s.node.get("volumes").map(Node::items).unwrap_or_default() {
+        let Some((path, at)) = host_path(volume) else {
+            continue;
+        };
+        if is_socket(path) {
+            out.report(
+                &RUNTIME_SOCKET,
+                s,
+                at,
+                format!("mounts host socket {path:?}"),
+            );
+        } else if is_critical_host_path(path) {
+            out.report(&SENSITIVE_BIND, s, at, format!("mounts host path {path:?}"));
+        }
+    }
+    match s.node.entry("read_only") {
+        Some(e) if e.value.as_bool() == Some(true) => {}
+        Some(e) => out.report(&READ_ONLY, s, e.key_pos, "read_only is false".into()),
+        None => out.report(&READ_ONLY, s, s.pos, "read_only is not set".into()),
+    }
+}

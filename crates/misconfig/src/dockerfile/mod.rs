@@ -1,0 +1,124 @@
+//! Dockerfile checks: [`parse`] reads the real syntax with positions; each file under
+//! `rules/` holds one theme of checks over the parsed instructions.
+
+pub mod parse;
+pub(crate) mod rules;
+pub mod shell;
+
+pub use parse::{parse, Dockerfile, Instruction, Stage};
+pub use rules::secret_name;
+
+use crate::rule::{ConfigError, Family, Finding, Rule};
+use inventory::Severity;
+use shell::Command;
+
+/// One rule and the code that applies it.
+pub struct Check {
+    pub rule: Rule,
+    pub run: fn(&Context, &Rule),
+}
+
+/// What a check reads and where it reports.
+pub struct Context<'a> {
+    pub file: &'a str,
+    pub df: &'a Dockerfile,
+    /// A `.dockerignore` sits next to the Dockerfile (the usual build context).
+    pub dockerignore: bool,
+    /// Each RUN instruction with its parsed commands.
+    pub runs: Vec<(&'a Instruction, Vec<Command>)>,
+    findings: std::cell::RefCell<Vec<Finding>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn report(&self, rule: &Rule, at: &Instruction, message: impl Into<String>) {
+        let mut finding = Finding::new(rule, self.file, at.line, at.column, message.into());
+        finding.snippet = Some(at.snippet.clone());
+        finding.resource = at.stage.map(|index| match &self.df.stages[index].name {
+            Some(name) => format!("stage {index} ({name})"),
+            None => format!("stage {index}"),
+        });
+        self.findings.borrow_mut().push(finding);
+    }
+
+    /// Instructions with this keyword, in every stage.
+    pub fn each(&self, keyword: &'static str) -> impl Iterator<Item = &'a Instruction> + 'a {
+        self.df
+            .instructions
+            .iter()
+            .filter(move |i| i.keyword == keyword)
+    }
+
+    /// Instructions of the stages the final image is made of, last stage first.
+    pub fn final_instructions(&self) -> Vec<&'a Instruction> {
+        self.df
+            .final_chain()
+            .into_iter()
+            .flat_map(|stage| {
+                let mut own: Vec<&Instruction> = self.df.stage_instructions(stage).collect();
+                own.reverse();
+                own
+            })
+            .collect()
+    }
+
+    /// The FROM of the final stage.
+    pub fn final_from(&self) -> Option<&'a Instruction> {
+        let stage = self.df.stages.last()?;
+        self.df.instructions.get(stage.from)
+    }
+}
+
+/// Every Dockerfile check, in ID order.
+pub fn checks() -> impl Iterator<Item = &'static Check> {
+    rules::ALL.iter().flat_map(|family| family.iter())
+}
+
+pub fn rules() -> impl Iterator<Item = &'static Rule> {
+    checks().map(|c| &c.rule)
+}
+
+/// Parses and checks one Dockerfile.
+pub fn check(file: &str, text: &str, dockerignore: bool) -> Result<Vec<Finding>, ConfigError> {
+    let df = parse(file, text)?;
+    Ok(check_parsed(file, &df, dockerignore))
+}
+
+pub fn check_parsed(file: &str, df: &Dockerfile, dockerignore: bool) -> Vec<Finding> {
+    let runs = df
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == "RUN")
+        .map(|i| (i, shell::commands(&i.script())))
+        .collect();
+    let ctx = Context {
+        file,
+        df,
+        dockerignore,
+        runs,
+        findings: Default::default(),
+    };
+    for check in checks() {
+        (check.run)(&ctx, &check.rule);
+    }
+    ctx.findings.into_inner()
+}
+
+/// A Dockerfile rule, for the `const` catalogue.
+pub(crate) const fn rule(
+    id: &'static str,
+    severity: Severity,
+    title: &'static str,
+    why: &'static str,
+    fix: &'static str,
+    references: &'static [&'static str],
+) -> Rule {
+    Rule {
+        id,
+        family: Family::Dockerfile,
+        title,
+        severity,
+        why,
+        fix,
+        references,
+    }
+}

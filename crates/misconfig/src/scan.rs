@@ -1,0 +1,227 @@
+//! `bulkhead config`: walks a directory (or reads stdin), detects each file's kind, runs the
+//! family's checks and the user's Rego policies, and applies suppressions.
+
+use crate::detect::{detect, detect_stdin, Kind};
+use crate::ignore::{inline_suppressed, IgnoreFile};
+use crate::rego::Policies;
+use crate::rule::{ConfigError, Finding};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are not configuration; they are skipped with a warning.
+const MAX_FILE_SIZE: u64 = 8 << 20;
+/// Directory nesting the walk follows at most.
+const MAX_DEPTH: usize = 64;
+/// Directories that hold dependencies or VCS data, never the project's own configuration.
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "vendor", "target", ".terraform"];
+
+#[derive(Default)]
+pub struct Options<'a> {
+    pub k8s: crate::k8s::Options,
+    pub policies: Option<&'a Policies>,
+    pub ignore: Option<&'a IgnoreFile>,
+}
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    /// Files that could not be parsed: reported with their position, the scan goes on.
+    pub errors: Vec<ConfigError>,
+    pub warnings: Vec<String>,
+    /// Files checked, by kind.
+    pub files: usize,
+    /// Findings a comment or the ignore file suppressed.
+    pub suppressed: usize,
+}
+
+/// One input file: its display name (relative to the scanned root) and text.
+struct Input {
+    name: String,
+    text: String,
+    kind: Kind,
+    /// A `.dockerignore` next to it.
+    dockerignore: bool,
+}
+
+/// Scans a file or a directory tree.
+pub fn scan_path(root: &Path, options: &Options) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut inputs = Vec::new();
+    if root.is_dir() {
+        walk(root, root, 0, &mut inputs, &mut outcome);
+    } else {
+        let name = root.display().to_string();
+        let base = root
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        match read(root) {
+            Ok(text) => match detect(&base, &text).or_else(|| detect_stdin(&text)) {
+                Some(kind) => inputs.push(Input {
+                    dockerignore: root.with_file_name(".dockerignore").exists(),
+                    name,
+                    text,
+                    kind,
+                }),
+                None => outcome.warnings.push(format!(
+                    "{name}: not a Dockerfile, Kubernetes manifest or compose file"
+                )),
+            },
+            Err(message) => outcome.warnings.push(format!("{name}: {message}")),
+        }
+    }
+    check_inputs(inputs, options, &mut outcome);
+    outcome
+}
+
+/// Scans text read from stdin, e.g. `helm template ./chart | bulkhead config -`.
+pub fn scan_text(name: &str, text: String, options: &Options) -> Outcome {
+    let mut outcome = Outcome::default();
+    match detect_stdin(&text) {
+        Some(kind) => check_inputs(
+            vec![Input {
+                name: name.to_string(),
+                text,
+                kind,
+                dockerignore: false,
+            }],
+            options,
+            &mut outcome,
+        ),
+        None => outcome.warnings.push(format!(
+            "{name}: not a Dockerfile, Kubernetes manifests or a compose file"
+        )),
+    }
+    outcome
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!("skipped: larger than {} MiB", MAX_FILE_SIZE >> 20));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
+}
+
+fn walk(root: &Path, dir: &Path, depth: usize, inputs: &mut Vec<Input>, outcome: &mut Outcome) {
+    if depth > MAX_DEPTH {
+        outcome
+            .warnings
+            .push(format!("{}: nested too deep; not scanned", dir.display()));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            outcome.warnings.push(format!("{}: {e}", dir.display()));
+            return;
+        }
+    };
+    let mut paths: Vec<(PathBuf, std::fs::FileType)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_type().ok().map(|t| (e.path(), t)))
+        .collect();
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    let has_dockerignore = paths
+        .iter()
+        .any(|(p, _)| p.file_name().is_some_and(|n| n == ".dockerignore"));
+    for (path, kind) in paths {
+        let base = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        // Symbolic links are not followed: they could loop or leave the tree.
+        if kind.is_dir() {
+            if !SKIPPED_DIRS.contains(&base.as_str()) {
+                walk(root, &path, depth + 1, inputs, outcome);
+            }
+            continue;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        let lower = base.to_ascii_lowercase();
+        let candidate = crate::detect::is_dockerfile_name(&base)
+            || [".yml", ".yaml", ".json"]
+                .iter()
+                .any(|e| lower.ends_with(e));
+        if !candidate {
+            continue;
+        }
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match read(&path) {
+            Ok(text) => {
+                if let Some(kind) = detect(&base, &text) {
+                    inputs.push(Input {
+                        name,
+                        text,
+                        kind,
+                        dockerignore: has_dockerignore,
+                    });
+                }
+            }
+            Err(message) => outcome.warnings.push(format!("{name}: {message}")),
+        }
+    }
+}
+
+fn check_inputs(inputs: Vec<Input>, options: &Options, outcome: &mut Outcome) {
+    outcome.files += inputs.len();
+    let mut found = Vec::new();
+    let mut manifests = Vec::new();
+    for input in &inputs {
+        match input.kind {
+            Kind::Dockerfile => {
+                match crate::dockerfile::check(&input.name, &input.text, input.dockerignore) {
+                    Ok(findings) => found.extend(findings),
+                    Err(error) => outcome.errors.push(error),
+                }
+            }
+            Kind::Compose => match crate::compose::check(&input.name, &input.text) {
+                Ok(findings) => found.extend(findings),
+                Err(error) => outcome.errors.push(error),
+            },
+            Kind::Kubernetes => manifests.push((input.name.clone(), input.text.clone())),
+        }
+    }
+    if !manifests.is_empty() {
+        let (findings, errors) = crate::k8s::check_all(&manifests, &options.k8s);
+        found.extend(findings);
+        outcome.errors.extend(errors);
+    }
+    if let Some(policies) = options.policies {
+        for input in &inputs {
+            match policies.evaluate(input.kind, &input.name, &input.text) {
+                Ok(findings) => found.extend(findings),
+                Err(error) => outcome.errors.push(error),
+            }
+        }
+    }
+    // Files whose parse failed were reported once; policies over them add nothing new.
+    outcome.errors.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
+    outcome.errors.dedup();
+    let texts: HashMap<&str, &str> = inputs
+        .iter()
+        .map(|i| (i.name.as_str(), i.text.as_str()))
+        .collect();
+    let before = found.len();
+    found.retain(|f| {
+        let inline = texts
+            .get(f.file.as_str())
+            .is_some_and(|text| inline_suppressed(text, f));
+        let ignored = options.ignore.is_some_and(|ignore| ignore.suppresses(f));
+        !inline && !ignored
+    });
+    outcome.suppressed += before - found.len();
+    found.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.rule_id).cmp(&(&b.file, b.line, b.column, &b.rule_id))
+    });
+    found.dedup();
+    outcome.findings.extend(found);
+}

@@ -1,0 +1,195 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning dashboards. One run; each finding kind
+//! (vulnerabilities, misconfigurations, …) is added by its own function that registers rules
+//! and results, so a new kind is one more `add_*` call.
+
+use crate::Report;
+use detectors::severity::Severity;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+
+pub const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The run being assembled: rules are registered once and referenced by index.
+#[derive(Default)]
+pub struct SarifRun {
+    rules: Vec<Value>,
+    index: HashMap<String, usize>,
+    results: Vec<Value>,
+}
+
+/// SARIF's three levels, and GitHub's numeric `security-severity`.
+fn level(severity: Severity) -> (&'static str, &'static str) {
+    match severity {
+        Severity::Critical => ("error", "9.5"),
+        Severity::High => ("error", "8.0"),
+        Severity::Medium => ("warning", "5.5"),
+        Severity::Low => ("note", "2.0"),
+        Severity::Unknown => ("note", "0.0"),
+    }
+}
+
+/// Paths and image names as URI references: `\` to `/`, characters URIs forbid escaped,
+/// absolute paths as `file://` URIs (a relative reference may not start with `/`).
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for c in path.replace('\\', "/").chars() {
+        if c.is_ascii_alphanumeric() || "-._~/:@!$&'()*+,;=".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+impl SarifRun {
+    fn rule(&mut self, id: &str, make: impl FnOnce() -> Value) -> usize {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        self.rules.push(make());
+        self.index.insert(id.to_string(), self.rules.len() - 1);
+        self.rules.len() - 1
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn result(
+        &mut self,
+        rule_id: &str,
+        rule_index: usize,
+        severity: Severity,
+        message: String,
+        file: &str,
+        line: usize,
+        column: usize,
+        snippet: Option<&str>,
+    ) {
+        let mut location = json!({"artifactLocation": {"uri": uri(file)}});
+        if line > 0 {
+            let mut region = json!({"startLine": line});
+            if column > 0 {
+                region["startColumn"] = json!(column);
+            }
+            if let Some(text) = snippet {
+                region["snippet"] = json!({"text": text});
+            }
+            location["region"] = region;
+        }
+        self.results.push(json!({
+            "ruleId": rule_id,
+            "ruleIndex": rule_index,
+            "level": level(severity).0,
+            "message": {"text": message},
+            "locations": [{"physicalLocation": location}],
+        }));
+    }
+
+    /// Vulnerabilities: one rule per advisory, located at the scanned artifact.
+    pub fn add_vulnerabilities(&mut self, report: &Report) {
+        for v in &report.vulnerabilities {
+            let index = self.rule(&v.id, || {
+                let summary = v.title.clone().unwrap_or_else(|| format!("{} in {}", v.id, v.package));
+                let mut rule = json!({
+                    "id": v.id,
+                    "name": "vulnerability",
+                    "shortDescription": {"text": summary},
+                    "fullDescription": {"text": summary},
+                    "properties": {"tags": ["vulnerability", "security"], "security-severity": level(v.severity).1},
+                });
+                if let Some(url) = &v.url {
+                    rule["helpUri"] = json!(url);
+                }
+                rule
+            });
+            let fixed = v
+                .fixed_version
+                .as_deref()
+                .map_or("no fix yet".to_string(), |f| format!("fixed in {f}"));
+            let message = format!(
+                "{} {} is affected by {} ({}); {fixed}",
+                v.package, v.installed_version, v.id, v.severity
+            );
+            self.result(
+                &v.id,
+                index,
+                v.severity,
+                message,
+                &report.artifact.name,
+                0,
+                0,
+                None,
+            );
+        }
+    }
+
+    /// Misconfigurations: rules from the catalogue (policies describe themselves).
+    pub fn add_misconfigurations(&mut self, report: &Report) {
+        for m in &report.misconfigurations {
+            let index = self.rule(&m.rule_id, || {
+                let known = misconfig::lookup(&m.rule_id);
+                let why = known.map_or(m.title.as_str(), |r| r.why);
+                let mut rule = json!({
+                    "id": m.rule_id,
+                    "name": "misconfiguration",
+                    "shortDescription": {"text": m.title},
+                    "fullDescription": {"text": why},
+                    "properties": {"tags": ["misconfiguration", "security"], "security-severity": level(m.severity).1},
+                });
+                if let Some(r) = known {
+                    rule["help"] = json!({"text": format!("{}\n\nReferences:\n{}", r.fix, r.references.join("\n"))});
+                    if let Some(url) = r.references.iter().find(|x| x.starts_with("https://")) {
+                        rule["helpUri"] = json!(url);
+                    }
+                }
+                rule
+            });
+            let file = if m.file.is_empty() {
+                report.artifact.name.as_str()
+            } else {
+                m.file.as_str()
+            };
+            self.result(
+                &m.rule_id,
+                index,
+                m.severity,
+                m.message.clone(),
+                file,
+                m.line,
+                m.column,
+                m.snippet.as_deref(),
+            );
+        }
+    }
+
+    pub fn into_log(self, report: &Report) -> Value {
+        json!({
+            "$schema": SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": report.tool.name,
+                    "version": report.tool.version,
+                    "informationUri": "https://github.com/bulkhead-scanner/bulkhead",
+                    "rules": self.rules,
+                }},
+                "results": self.results,
+            }],
+        })
+    }
+}
+
+pub fn write_sarif(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut run = SarifRun::default();
+    run.add_vulnerabilities(report);
+    run.add_misconfigurations(report);
+    serde_json::to_writer_pretty(&mut *out, &run.into_log(report))?;
+    writeln!(out)
+}
