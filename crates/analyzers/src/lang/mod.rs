@@ -224,6 +224,28 @@ pub fn is_language(ecosystem_name: &str) -> bool {
     [PYPI, NPM, GO, CRATES_IO, MAVEN, RUBYGEMS, PACKAGIST, NUGET].contains(&ecosystem_name)
 }
 
+/// Directories that hold installed third-party packages: a lock file or manifest inside one
+/// is that dependency's own development file (rbs ships a `Gemfile.lock`, npm packages ship
+/// `package-lock.json`), not a record of what is installed, and is not read.
+const INSTALLED_PACKAGE_DIRS: &[&str] = &[
+    "node_modules/",
+    "site-packages/",
+    "dist-packages/",
+    "/gems/",
+    "vendor/",
+    ".nuget/packages/",
+    "pkg/mod/",
+];
+
+/// Whether `path` lies inside an installed third-party package (see
+/// [`INSTALLED_PACKAGE_DIRS`]); lock-file catalogers skip those.
+pub fn inside_installed_package(path: &str) -> bool {
+    INSTALLED_PACKAGE_DIRS.iter().any(|dir| {
+        path.starts_with(dir.trim_start_matches('/'))
+            || path.contains(&format!("/{}", dir.trim_start_matches('/')))
+    })
+}
+
 /// Whether a name and version look like a real package: non-empty, one line, no control
 /// characters, bounded length. Hostile manifests are filtered through this.
 pub fn plausible(name: &str, version: &str) -> bool {
@@ -341,6 +363,26 @@ mod tests {
         // Names with control characters or absurd lengths are not packages.
         assert!(!plausible("a\nb", "1"));
         assert!(!plausible(&"a".repeat(600), "1"));
+    }
+
+    #[test]
+    fn lock_files_inside_installed_packages_are_the_dependency_s_own() {
+        assert!(inside_installed_package(
+            "usr/lib/ruby/gems/3.1.0/gems/rbs-2.7.0/Gemfile.lock"
+        ));
+        assert!(inside_installed_package(
+            "app/node_modules/x/package-lock.json"
+        ));
+        assert!(inside_installed_package("node_modules/x/yarn.lock"));
+        assert!(inside_installed_package(
+            "app/vendor/symfony/console/composer.lock"
+        ));
+        assert!(inside_installed_package(
+            "usr/lib/python3/dist-packages/x/requirements.txt"
+        ));
+        assert!(!inside_installed_package("app/Gemfile.lock"));
+        assert!(!inside_installed_package("srv/gemstone/Gemfile.lock"));
+        assert!(!inside_installed_package("app/composer.lock"));
     }
 
     #[test]
