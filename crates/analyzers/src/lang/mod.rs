@@ -186,6 +186,8 @@ const OS_OWNED: &[(&str, &[&str])] = &[
             "usr/lib/python3/dist-packages/",
             "usr/lib/python2.7/dist-packages/",
             "usr/share/rubygems-integration/",
+            // ruby's default and bundled gems; `gem install` writes to var/lib/gems instead.
+            "usr/lib/ruby/",
         ],
     ),
     (
@@ -193,7 +195,8 @@ const OS_OWNED: &[(&str, &[&str])] = &[
         &[
             "usr/lib/python3",
             "usr/lib64/python3",
-            "usr/share/gems/specifications/",
+            // rubygem-* packages; `gem install` writes to usr/local/share/gems instead.
+            "usr/share/gems/",
         ],
     ),
 ];
