@@ -578,6 +578,18 @@ fn malware_alone_fails_exit_code_and_shows_in_the_table() {
     assert!(report["vulnerabilities"].as_array().unwrap().is_empty());
     assert!(!report["malware"].as_array().unwrap().is_empty());
     assert_eq!(code, Some(7));
+    // Malware has no fix to wait for: --ignore-unfixed keeps it; only a severity list
+    // without CRITICAL hides it.
+    let (kept, code) = scan(&path, &["--ignore-unfixed", "--exit-code", "7"]);
+    assert_eq!(
+        (kept["malware"].as_array().unwrap().len(), code),
+        (report["malware"].as_array().unwrap().len(), Some(7))
+    );
+    let (hidden, code) = scan(&path, &["--severity", "HIGH", "--exit-code", "7"]);
+    assert_eq!(
+        (hidden["malware"].as_array().unwrap().len(), code),
+        (0, Some(0))
+    );
     let t = path.display().to_string();
     let out = bulkhead(&["image", "--quiet", &t], cache());
     let table = String::from_utf8_lossy(&out.stdout);
