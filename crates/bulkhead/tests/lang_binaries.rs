@@ -76,7 +76,8 @@ fn go_build(dir: &Path, name: &str, env: &[(&str, &str)]) -> PathBuf {
 
 /// What `go version` and `go version -m` say: the stdlib version as OSV names it (`go1.19.8`
 /// → `1.19.8`, `go1.20` → `1.20.0`) and each module, a replacement by a module version
-/// taking its place and one by a local directory leaving the version `(devel)`.
+/// taking its place. A local-directory replacement or a main module built without VCS data
+/// (`(devel)`) has no version and is not reported.
 fn go_oracle(bin: &Path) -> BTreeSet<(String, String)> {
     let version = run(Command::new("go").arg("version"));
     let toolchain = version
@@ -108,6 +109,7 @@ fn go_oracle(bin: &Path) -> BTreeSet<(String, String)> {
         }
     }
     modules.push(("stdlib".into(), stdlib));
+    modules.retain(|(_, version)| version != "(devel)");
     modules.into_iter().collect()
 }
 

@@ -32,6 +32,15 @@ impl Analyzer for GoBinaryCataloger {
     }
 }
 
+/// What Go writes for a module without a version: the main module of a build without VCS
+/// data, a replacement by a local directory.
+const NO_VERSION: &str = "(devel)";
+
+/// Modules with a real version: a `(devel)` one matches no advisory and names no release.
+fn versioned(name: &str, version: &str) -> bool {
+    version != NO_VERSION && plausible(name, version)
+}
+
 /// The toolchain as `stdlib`, then the main module and the dependencies from the module info.
 pub fn binary_packages(path: &str, info: &go_buildinfo::BuildInfo) -> Vec<Package> {
     let mut packages: Vec<Package> = stdlib_version(&info.go_version)
@@ -39,7 +48,7 @@ pub fn binary_packages(path: &str, info: &go_buildinfo::BuildInfo) -> Vec<Packag
         .into_iter()
         .collect();
     for (name, version) in modules(&info.modinfo) {
-        if plausible(&name, &version) {
+        if versioned(&name, &version) {
             packages.push(package(GO, &name, &version, path));
         }
     }
@@ -80,9 +89,9 @@ pub fn modules(modinfo: &str) -> Vec<(String, String)> {
             }
             (Some("=>"), Some(path), version) => {
                 if let Some(last) = out.last_mut() {
-                    *last = match version.filter(|v| !v.is_empty() && *v != "(devel)") {
+                    *last = match version.filter(|v| !v.is_empty() && *v != NO_VERSION) {
                         Some(v) => (path.to_string(), v.to_string()),
-                        None => (last.0.clone(), "(devel)".to_string()),
+                        None => (last.0.clone(), NO_VERSION.to_string()),
                     };
                 }
             }
@@ -116,7 +125,7 @@ impl Analyzer for GoModCataloger {
         Ok(found(
             modules
                 .into_iter()
-                .filter(|(n, v)| plausible(n, v))
+                .filter(|(n, v)| versioned(n, v))
                 .map(|(name, version)| package(GO, &name, &version, path))
                 .collect(),
         ))
@@ -210,7 +219,7 @@ pub fn go_mod(text: &str) -> Result<Vec<(String, String)>, String> {
             });
             match replacement {
                 Some((_, _, new, Some(new_v))) => (new.clone(), new_v.clone()),
-                Some((_, _, _, None)) => (path, "(devel)".to_string()),
+                Some((_, _, _, None)) => (path, NO_VERSION.to_string()),
                 None => (path, version),
             }
         })
@@ -308,6 +317,13 @@ replace (
         .map(|(a, b)| (a.to_string(), b.to_string()));
         assert_eq!(got, want);
         assert!(go_mod("not a go.mod\n").is_err());
+        // The local replacement has no version: the cataloger leaves it out.
+        let result = GoModCataloger.analyze("go.mod", text.as_bytes()).unwrap();
+        let FileResult::Packages { packages, .. } = &result[0] else {
+            panic!("{result:?}")
+        };
+        assert_eq!(packages.len(), 3);
+        assert!(packages.iter().all(|p| p.name != "example.com/local"));
     }
 
     #[test]
@@ -342,7 +358,9 @@ replace (
             ("d", "go.sum"),
             ("e", "src/app/vendor/x/go.sum"),
         ] {
-            inventory.packages.push(package(GO, name, "v1.0.0", location));
+            inventory
+                .packages
+                .push(package(GO, name, "v1.0.0", location));
         }
         prefer_go_mod(&mut inventory);
         let kept: Vec<&str> = inventory.packages.iter().map(|p| p.name.as_str()).collect();
