@@ -133,11 +133,15 @@ impl Analyzer for GoModCataloger {
 }
 
 /// Module files that describe no application: the module cache (`…/pkg/mod/…`, one go.mod per
-/// downloaded module version), vendored copies and `testdata`, which the go tool ignores.
+/// downloaded module version), vendored copies, and `testdata` and `_…` directories, which
+/// the go tool ignores.
 fn in_go_tree_noise(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
-    parts.windows(2).any(|w| w == ["pkg", "mod"])
-        || parts.iter().any(|p| *p == "vendor" || *p == "testdata")
+    let dirs = &parts[..parts.len() - 1];
+    dirs.windows(2).any(|w| w == ["pkg", "mod"])
+        || dirs
+            .iter()
+            .any(|p| *p == "vendor" || *p == "testdata" || p.starts_with('_'))
 }
 
 /// go.sum is the fallback for source trees without a usable go.mod: its packages are dropped
@@ -194,6 +198,8 @@ pub fn go_mod(text: &str) -> Result<Vec<(String, String)>, String> {
             }
         };
         match (verb.as_str(), w.as_slice()) {
+            // The toolchain's own modules: their requirements ship inside `stdlib`.
+            ("module", [name]) if name == "std" || name == "cmd" => return Ok(vec![]),
             ("module", [_]) => module_seen = true,
             ("require", [path, version]) => requires.push((path.clone(), version.clone())),
             ("replace", [old, arrow, new @ ..]) if arrow == "=>" => {
@@ -317,6 +323,8 @@ replace (
         .map(|(a, b)| (a.to_string(), b.to_string()));
         assert_eq!(got, want);
         assert!(go_mod("not a go.mod\n").is_err());
+        let std = "module std\n\nrequire golang.org/x/net v0.0.0-20220614162138-6c1b26c55098\n";
+        assert_eq!(go_mod(std).unwrap(), vec![]);
         // The local replacement has no version: the cataloger leaves it out.
         let result = GoModCataloger.analyze("go.mod", text.as_bytes()).unwrap();
         let FileResult::Packages { packages, .. } = &result[0] else {
@@ -345,6 +353,7 @@ replace (
         assert!(!GoModCataloger.wants("go/pkg/mod/github.com/a/b@v1.0.0/go.mod"));
         assert!(!GoModCataloger.wants("src/app/vendor/github.com/a/b/go.mod"));
         assert!(!GoModCataloger.wants("src/app/internal/testdata/go.mod"));
+        assert!(!GoModCataloger.wants("usr/share/go/src/crypto/_asm/go.mod"));
         assert!(!GoModCataloger.wants("src/app/go.mod.bak"));
     }
 
