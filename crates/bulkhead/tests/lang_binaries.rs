@@ -66,7 +66,9 @@ fn go_build(dir: &Path, name: &str, env: &[(&str, &str)]) -> PathBuf {
         .env(
             "GOCACHE",
             Path::new(env!("CARGO_TARGET_TMPDIR")).join("gocache"),
-        );
+        )
+        // Nothing is downloaded; a GOPATH of its own keeps go from needing $HOME.
+        .env("GOPATH", dir.join("gopath"));
     for (k, v) in env.iter().filter(|(k, _)| *k != "FLAGS") {
         cmd.env(k, v);
     }
@@ -243,6 +245,20 @@ fn cache_with_language_feeds(dir: &Path) -> PathBuf {
     cache
 }
 
+/// The purl the spec gives each type, written out for this test's plain names.
+fn expected_purl(p: &Value) -> String {
+    let (name, version) = (p["name"].as_str().unwrap(), p["version"].as_str().unwrap());
+    match p["ecosystem"].as_str().unwrap() {
+        "go" => format!("pkg:golang/{name}@{version}"),
+        "crates.io" => format!("pkg:cargo/{name}@{version}"),
+        "maven" => match name.split_once(':') {
+            Some((group, artifact)) => format!("pkg:maven/{group}/{artifact}@{version}"),
+            None => format!("pkg:maven/{name}@{version}"),
+        },
+        other => panic!("{other}"),
+    }
+}
+
 const GO_MOD: &str = "module example.com/server\n\ngo 1.20\n\nrequire (\n\
     \tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/net v0.7.0 // indirect\n)\n\n\
     replace github.com/pkg/errors => github.com/pkg/errors v0.9.2\n";
@@ -347,6 +363,7 @@ fn image_with_go_rust_and_java_packages() {
         .map(|p| {
             let layer = p["layer"]["index"].as_u64().unwrap() as usize;
             assert_eq!(p["layer"]["digest"], built.diff_ids[layer].as_str());
+            assert_eq!(p["purl"].as_str().unwrap(), expected_purl(p), "{p}");
             (
                 p["ecosystem"].as_str().unwrap().to_string(),
                 p["name"].as_str().unwrap().to_string(),
