@@ -56,7 +56,11 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
         counts.join(", ")
     )?;
     if !report.malware.is_empty() {
-        writeln!(out, "MALWARE: {} malicious package(s)", report.malware.len())?;
+        writeln!(
+            out,
+            "MALWARE: {} malicious package(s)",
+            report.malware.len()
+        )?;
         write_malware(report, out, colour_on)?;
     }
     if report.vulnerabilities.is_empty() {
