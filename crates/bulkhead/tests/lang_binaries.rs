@@ -230,6 +230,48 @@ fn hostile_archives_are_errors() {
     assert!(e.contains("cut.jar: corrupt zip archive"), "{e}");
 }
 
+/// Deterministic byte flips (half of them in the headers) and truncations of real artifacts:
+/// every result is a value or an error, never a panic.
+#[test]
+fn mutated_artifacts_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = std::fs::read(go_app(dir.path())).unwrap();
+    let (rs, _) = rust_app(dir.path());
+    let rs = std::fs::read(rs).unwrap();
+    let (ear, _) = java_app(dir.path());
+    let ear = std::fs::read(ear).unwrap();
+    let cases: [(&dyn Analyzer, &str, &[u8]); 3] = [
+        (&GoBinaryCataloger, "bin/go", &go),
+        (&RustBinaryCataloger, "bin/rs", &rs),
+        (&JavaArchiveCataloger, "app.ear", &ear),
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % bound.max(1)
+    };
+    for (analyzer, path, original) in cases {
+        for round in 0..300 {
+            let mut bytes = original.to_vec();
+            let span = if round % 2 == 0 {
+                4096.min(bytes.len())
+            } else {
+                bytes.len()
+            };
+            for _ in 0..1 + next(8) {
+                let at = next(span);
+                bytes[at] ^= 1 << next(8);
+            }
+            if round % 10 == 0 {
+                bytes.truncate(next(bytes.len()));
+            }
+            let _ = analyzer.analyze(path, &bytes);
+        }
+    }
+}
+
 // ---------- the image ----------
 
 fn cache_with_language_feeds(dir: &Path) -> PathBuf {
