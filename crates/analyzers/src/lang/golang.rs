@@ -9,6 +9,8 @@ use inventory::{FileResult, Inventory, Package};
 use std::collections::BTreeSet;
 
 /// Go binaries anywhere in the image, chosen by mode and size, confirmed by their magic.
+/// Executables whose headers cannot be read are its warnings (the Rust cataloger stays quiet
+/// about them, so each is reported once).
 pub struct GoBinaryCataloger;
 
 impl Analyzer for GoBinaryCataloger {
