@@ -188,6 +188,7 @@ fn cache() -> &'static Path {
             "npm-nodejs-security-wg.jsonl.zst",
             "RubyGems.jsonl.zst",
             "malicious/malicious-npm.jsonl.zst",
+            "malicious/malicious-pypi.jsonl.zst",
         ]
         .iter()
         .map(|f| osv.join(f).display().to_string())
@@ -556,6 +557,52 @@ fn malicious_packages_are_a_critical_section_of_their_own() {
         .iter()
         .any(|v| v["id"].as_str().unwrap().starts_with("MAL-"));
     assert!(!in_vulns, "malware duplicated in vulnerabilities");
+}
+
+/// A malicious PyPI report whose name has a separator, written in METADATA the way a wheel
+/// may spell it (capitalised, `_` for `-`): PEP 503 must bring them together.
+#[test]
+fn malicious_pypi_found_through_pep503_names() {
+    let records = feed("malicious/malicious-pypi.jsonl.zst");
+    let (name, version) = records
+        .iter()
+        .flat_map(|r| r["affected"].as_array().cloned().unwrap_or_default())
+        .find_map(|a| {
+            let name = a["package"]["name"].as_str()?;
+            let version = a["versions"].as_array()?.first()?.as_str()?;
+            (name.contains('-') && name.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+                .then(|| (name.to_string(), version.to_string()))
+        })
+        .expect("a malicious PyPI report with a dashed name and a version list");
+    let spelled = {
+        let mut s = name.replace('-', "_");
+        s[..1].make_ascii_uppercase();
+        s
+    };
+    let want: BTreeSet<String> = records
+        .iter()
+        .filter(|r| affects(r, "PyPI", &name, &version))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let location = format!("{SITE}/{spelled}-{version}.dist-info/METADATA");
+    let metadata = format!("Metadata-Version: 2.1\nName: {spelled}\nVersion: {version}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oci");
+    let built = build(&[layer("pip", vec![file(&location, metadata)])], "amd64");
+    oci_layout(&path, &[("pypi-mal:1", &built)]);
+    let (report, _) = scan(&path, &[]);
+    let got: BTreeSet<String> = report["malware"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["package"], spelled.as_str());
+            assert_eq!(m["location"], location.as_str());
+            m["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
 }
 
 #[test]
