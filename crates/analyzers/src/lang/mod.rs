@@ -201,7 +201,7 @@ const OS_OWNED: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Drops the language packages an OS package manager installed (see [`OS_OWNED`]); call it
+/// Drops the language packages an OS package manager installed (see `OS_OWNED`); call it
 /// on the squashed inventory before the OS packages are renamed to the OS family.
 /// On Alpine, where apk and pip share `site-packages`, a distribution is apk's when an
 /// installed `py3-<name>` package has its version (`py3-six 1.16.0-r4` owns six 1.16.0).
@@ -274,7 +274,7 @@ const INSTALLED_PACKAGE_DIRS: &[&str] = &[
 ];
 
 /// Whether `path` lies inside an installed third-party package (see
-/// [`INSTALLED_PACKAGE_DIRS`]); lock-file catalogers skip those.
+/// `INSTALLED_PACKAGE_DIRS`); lock-file catalogers skip those.
 pub fn inside_installed_package(path: &str) -> bool {
     INSTALLED_PACKAGE_DIRS.iter().any(|dir| {
         path.starts_with(dir.trim_start_matches('/'))
