@@ -28,7 +28,7 @@ start=$SECONDS
 rm -rf "$out" && mkdir -p "$out/node"
 # Pure-Python wheels only; --no-deps keeps the set exactly what is pinned.
 # shellcheck disable=SC2086
-pip3 install --quiet --disable-pip-version-check --no-deps --no-compile \
+pip3 install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --no-compile \
   --target "$out/site-packages" $pip_set
 cd "$out/node"
 printf '{"name":"bulkhead-lang-fixture","version":"1.0.0","private":true}\n' > package.json

@@ -5,10 +5,12 @@
 //! and decided by a plain numeric comparison, independently of the matcher.
 
 mod common;
+#[path = "lang/oracle.rs"]
+mod oracle;
 
 use common::*;
+use oracle::{affects, feed, lowest_fix, pep503};
 use serde_json::Value;
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -49,116 +51,6 @@ fn tree(dir: &Path, prefix: &str, out: &mut Vec<Node>) {
     }
 }
 
-fn feed(rel: &str) -> Vec<Value> {
-    let bytes = std::fs::read(shared().join("data/osv").join(rel)).unwrap();
-    let text = zstd::decode_all(&bytes[..]).unwrap();
-    String::from_utf8(text)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// Dotted versions as numbers; a non-numeric part (`rc4`, `beta1`) sorts below any number.
-fn version_cmp(a: &str, b: &str) -> Ordering {
-    let parts = |v: &str| -> Vec<i64> {
-        v.split('.')
-            .map(|p| p.parse::<i64>().unwrap_or(-1))
-            .collect()
-    };
-    let (a, b) = (parts(a), parts(b));
-    for i in 0..a.len().max(b.len()) {
-        let (x, y) = (
-            a.get(i).copied().unwrap_or(0),
-            b.get(i).copied().unwrap_or(0),
-        );
-        if x != y {
-            return x.cmp(&y);
-        }
-    }
-    Ordering::Equal
-}
-
-fn pep503(name: &str) -> String {
-    name.to_lowercase().replace(['_', '.'], "-")
-}
-
-/// Does this OSV record name `name` at `version` in `ecosystem`? `versions` lists, then
-/// ranges walked event by event as the records write them (introduced, then its end).
-fn affects(record: &Value, ecosystem: &str, name: &str, version: &str) -> bool {
-    let key = |n: &str| {
-        if ecosystem == "PyPI" {
-            pep503(n)
-        } else {
-            n.to_string()
-        }
-    };
-    let affected = record["affected"].as_array().cloned().unwrap_or_default();
-    affected.iter().any(|a| {
-        if a["package"]["ecosystem"] != ecosystem
-            || key(a["package"]["name"].as_str().unwrap()) != key(name)
-        {
-            return false;
-        }
-        let listed = a["versions"].as_array().cloned().unwrap_or_default();
-        if listed.iter().any(|v| v == version) {
-            return true;
-        }
-        let ranges = a["ranges"].as_array().cloned().unwrap_or_default();
-        ranges
-            .iter()
-            .filter(|r| r["type"] == "ECOSYSTEM" || r["type"] == "SEMVER")
-            .any(|r| {
-                let mut start: Option<String> = None;
-                for event in r["events"].as_array().unwrap() {
-                    let at = |k: &str| event[k].as_str().map(str::to_string);
-                    if let Some(i) = at("introduced") {
-                        start = Some(i);
-                    } else if let (Some(s), Some(f)) = (&start, at("fixed").or(at("limit"))) {
-                        if version_cmp(s, version) != Ordering::Greater
-                            && version_cmp(version, &f) == Ordering::Less
-                        {
-                            return true;
-                        }
-                        start = None;
-                    } else if let (Some(s), Some(l)) = (&start, at("last_affected")) {
-                        if version_cmp(s, version) != Ordering::Greater
-                            && version_cmp(version, &l) != Ordering::Greater
-                        {
-                            return true;
-                        }
-                        start = None;
-                    }
-                }
-                start.is_some_and(|s| version_cmp(&s, version) != Ordering::Greater)
-            })
-    })
-}
-
-/// The fix to offer: the lowest `fixed` above `version` in the record's ranges for the package.
-fn lowest_fix(record: &Value, ecosystem: &str, name: &str, version: &str) -> Option<String> {
-    let key = |n: &str| {
-        if ecosystem == "PyPI" {
-            pep503(n)
-        } else {
-            n.to_string()
-        }
-    };
-    let affected = record["affected"].as_array().cloned().unwrap_or_default();
-    affected
-        .iter()
-        .filter(|a| {
-            a["package"]["ecosystem"] == ecosystem
-                && key(a["package"]["name"].as_str().unwrap()) == key(name)
-        })
-        .flat_map(|a| a["ranges"].as_array().cloned().unwrap_or_default())
-        .filter(|r| r["type"] == "ECOSYSTEM" || r["type"] == "SEMVER")
-        .flat_map(|r| r["events"].as_array().cloned().unwrap_or_default())
-        .filter_map(|e| e["fixed"].as_str().map(str::to_string))
-        .filter(|f| version_cmp(f, version) == Ordering::Greater)
-        .min_by(|a, b| version_cmp(a, b))
-}
-
 /// The malicious npm package planted in node_modules: the first report with a plain name
 /// and an explicit version list.
 fn malicious_npm() -> &'static (String, String) {
@@ -188,6 +80,7 @@ fn cache() -> &'static Path {
             "npm-nodejs-security-wg.jsonl.zst",
             "RubyGems.jsonl.zst",
             "malicious/malicious-npm.jsonl.zst",
+            "malicious/malicious-pypi.jsonl.zst",
         ]
         .iter()
         .map(|f| osv.join(f).display().to_string())
@@ -558,6 +451,52 @@ fn malicious_packages_are_a_critical_section_of_their_own() {
     assert!(!in_vulns, "malware duplicated in vulnerabilities");
 }
 
+/// A malicious PyPI report whose name has a separator, written in METADATA the way a wheel
+/// may spell it (capitalised, `_` for `-`): PEP 503 must bring them together.
+#[test]
+fn malicious_pypi_found_through_pep503_names() {
+    let records = feed("malicious/malicious-pypi.jsonl.zst");
+    let (name, version) = records
+        .iter()
+        .flat_map(|r| r["affected"].as_array().cloned().unwrap_or_default())
+        .find_map(|a| {
+            let name = a["package"]["name"].as_str()?;
+            let version = a["versions"].as_array()?.first()?.as_str()?;
+            (name.contains('-') && name.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+                .then(|| (name.to_string(), version.to_string()))
+        })
+        .expect("a malicious PyPI report with a dashed name and a version list");
+    let spelled = {
+        let mut s = name.replace('-', "_");
+        s[..1].make_ascii_uppercase();
+        s
+    };
+    let want: BTreeSet<String> = records
+        .iter()
+        .filter(|r| affects(r, "PyPI", &name, &version))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let location = format!("{SITE}/{spelled}-{version}.dist-info/METADATA");
+    let metadata = format!("Metadata-Version: 2.1\nName: {spelled}\nVersion: {version}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oci");
+    let built = build(&[layer("pip", vec![file(&location, metadata)])], "amd64");
+    oci_layout(&path, &[("pypi-mal:1", &built)]);
+    let (report, _) = scan(&path, &[]);
+    let got: BTreeSet<String> = report["malware"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["package"], spelled.as_str());
+            assert_eq!(m["location"], location.as_str());
+            m["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
+
 #[test]
 fn malware_alone_fails_exit_code_and_shows_in_the_table() {
     let dir = tempfile::tempdir().unwrap();
@@ -578,6 +517,18 @@ fn malware_alone_fails_exit_code_and_shows_in_the_table() {
     assert!(report["vulnerabilities"].as_array().unwrap().is_empty());
     assert!(!report["malware"].as_array().unwrap().is_empty());
     assert_eq!(code, Some(7));
+    // Malware has no fix to wait for: --ignore-unfixed keeps it; only a severity list
+    // without CRITICAL hides it.
+    let (kept, code) = scan(&path, &["--ignore-unfixed", "--exit-code", "7"]);
+    assert_eq!(
+        (kept["malware"].as_array().unwrap().len(), code),
+        (report["malware"].as_array().unwrap().len(), Some(7))
+    );
+    let (hidden, code) = scan(&path, &["--severity", "HIGH", "--exit-code", "7"]);
+    assert_eq!(
+        (hidden["malware"].as_array().unwrap().len(), code),
+        (0, Some(0))
+    );
     let t = path.display().to_string();
     let out = bulkhead(&["image", "--quiet", &t], cache());
     let table = String::from_utf8_lossy(&out.stdout);

@@ -122,8 +122,7 @@ pub fn match_packages(
                     summary: advisory.summary.clone(),
                 });
             } else {
-                let mut v = vulnerability(advisory, affected, fixed, package, ecosystem);
-                v.source_name = None;
+                let v = vulnerability(advisory, affected, fixed, package, ecosystem);
                 matches.vulnerabilities.push(v);
             }
         }

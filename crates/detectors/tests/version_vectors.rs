@@ -478,12 +478,15 @@ fn node_semver_orders(pairs: &[(&str, &str)]) -> Vec<Option<Ordering>> {
         .args(["root", "-g"])
         .output()
         .expect("npm is needed for the node-semver oracle: run .ci/setup-lang.sh");
-    let semver = format!(
+    // npm bundles its semver (npm's own install); Debian's npm uses the node-semver package
+    // from node's global path instead.
+    let bundled = format!(
         "{}/npm/node_modules/semver",
         String::from_utf8_lossy(&root.stdout).trim()
     );
     let script = format!(
-        "const s = require({semver:?}); const pairs = JSON.parse(require('fs').readFileSync(0));\
+        "const s = [{bundled:?}, '/usr/share/nodejs/semver', 'semver'].map(p => {{ try {{ return require(p); }} catch (e) {{ return null; }} }}).find(m => m);\
+         const pairs = JSON.parse(require('fs').readFileSync(0));\
          console.log(JSON.stringify(pairs.map(([a, b]) => s.valid(a) && s.valid(b) ? s.compare(a, b) : null)));"
     );
     let mut child = Command::new("node")

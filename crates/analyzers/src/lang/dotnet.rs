@@ -1,6 +1,8 @@
 //! .NET: `*.deps.json` (published applications) and `packages.lock.json` (NuGet lock files).
 
-use super::{ecosystem::NUGET, file_name, found, package, plausible, text};
+use super::{
+    ecosystem::NUGET, file_name, found, inside_installed_package, package, plausible, text,
+};
 use artifact::Analyzer;
 use inventory::{FileResult, Package};
 use serde_json::Value;
@@ -14,7 +16,8 @@ impl Analyzer for DotnetCataloger {
 
     fn wants(&self, path: &str) -> bool {
         let name = file_name(path);
-        name.ends_with(".deps.json") || name == "packages.lock.json"
+        (name.ends_with(".deps.json") || name == "packages.lock.json")
+            && !inside_installed_package(path)
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {

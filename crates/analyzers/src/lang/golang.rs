@@ -9,6 +9,8 @@ use inventory::{FileResult, Inventory, Package};
 use std::collections::BTreeSet;
 
 /// Go binaries anywhere in the image, chosen by mode and size, confirmed by their magic.
+/// Executables whose headers cannot be read are its warnings (the Rust cataloger stays quiet
+/// about them, so each is reported once).
 pub struct GoBinaryCataloger;
 
 impl Analyzer for GoBinaryCataloger {
@@ -32,6 +34,15 @@ impl Analyzer for GoBinaryCataloger {
     }
 }
 
+/// What Go writes for a module without a version: the main module of a build without VCS
+/// data, a replacement by a local directory.
+const NO_VERSION: &str = "(devel)";
+
+/// Modules with a real version: a `(devel)` one matches no advisory and names no release.
+fn versioned(name: &str, version: &str) -> bool {
+    version != NO_VERSION && plausible(name, version)
+}
+
 /// The toolchain as `stdlib`, then the main module and the dependencies from the module info.
 pub fn binary_packages(path: &str, info: &go_buildinfo::BuildInfo) -> Vec<Package> {
     let mut packages: Vec<Package> = stdlib_version(&info.go_version)
@@ -39,7 +50,7 @@ pub fn binary_packages(path: &str, info: &go_buildinfo::BuildInfo) -> Vec<Packag
         .into_iter()
         .collect();
     for (name, version) in modules(&info.modinfo) {
-        if plausible(&name, &version) {
+        if versioned(&name, &version) {
             packages.push(package(GO, &name, &version, path));
         }
     }
@@ -80,9 +91,9 @@ pub fn modules(modinfo: &str) -> Vec<(String, String)> {
             }
             (Some("=>"), Some(path), version) => {
                 if let Some(last) = out.last_mut() {
-                    *last = match version.filter(|v| !v.is_empty() && *v != "(devel)") {
+                    *last = match version.filter(|v| !v.is_empty() && *v != NO_VERSION) {
                         Some(v) => (path.to_string(), v.to_string()),
-                        None => (last.0.clone(), "(devel)".to_string()),
+                        None => (last.0.clone(), NO_VERSION.to_string()),
                     };
                 }
             }
@@ -116,7 +127,7 @@ impl Analyzer for GoModCataloger {
         Ok(found(
             modules
                 .into_iter()
-                .filter(|(n, v)| plausible(n, v))
+                .filter(|(n, v)| versioned(n, v))
                 .map(|(name, version)| package(GO, &name, &version, path))
                 .collect(),
         ))
@@ -124,11 +135,15 @@ impl Analyzer for GoModCataloger {
 }
 
 /// Module files that describe no application: the module cache (`…/pkg/mod/…`, one go.mod per
-/// downloaded module version), vendored copies and `testdata`, which the go tool ignores.
+/// downloaded module version), vendored copies, and `testdata` and `_…` directories, which
+/// the go tool ignores.
 fn in_go_tree_noise(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
-    parts.windows(2).any(|w| w == ["pkg", "mod"])
-        || parts.iter().any(|p| *p == "vendor" || *p == "testdata")
+    let dirs = &parts[..parts.len() - 1];
+    dirs.windows(2).any(|w| w == ["pkg", "mod"])
+        || dirs
+            .iter()
+            .any(|p| *p == "vendor" || *p == "testdata" || p.starts_with('_'))
 }
 
 /// go.sum is the fallback for source trees without a usable go.mod: its packages are dropped
@@ -185,6 +200,8 @@ pub fn go_mod(text: &str) -> Result<Vec<(String, String)>, String> {
             }
         };
         match (verb.as_str(), w.as_slice()) {
+            // The toolchain's own modules: their requirements ship inside `stdlib`.
+            ("module", [name]) if name == "std" || name == "cmd" => return Ok(vec![]),
             ("module", [_]) => module_seen = true,
             ("require", [path, version]) => requires.push((path.clone(), version.clone())),
             ("replace", [old, arrow, new @ ..]) if arrow == "=>" => {
@@ -210,7 +227,7 @@ pub fn go_mod(text: &str) -> Result<Vec<(String, String)>, String> {
             });
             match replacement {
                 Some((_, _, new, Some(new_v))) => (new.clone(), new_v.clone()),
-                Some((_, _, _, None)) => (path, "(devel)".to_string()),
+                Some((_, _, _, None)) => (path, NO_VERSION.to_string()),
                 None => (path, version),
             }
         })
@@ -308,6 +325,15 @@ replace (
         .map(|(a, b)| (a.to_string(), b.to_string()));
         assert_eq!(got, want);
         assert!(go_mod("not a go.mod\n").is_err());
+        let std = "module std\n\nrequire golang.org/x/net v0.0.0-20220614162138-6c1b26c55098\n";
+        assert_eq!(go_mod(std).unwrap(), vec![]);
+        // The local replacement has no version: the cataloger leaves it out.
+        let result = GoModCataloger.analyze("go.mod", text.as_bytes()).unwrap();
+        let FileResult::Packages { packages, .. } = &result[0] else {
+            panic!("{result:?}")
+        };
+        assert_eq!(packages.len(), 3);
+        assert!(packages.iter().all(|p| p.name != "example.com/local"));
     }
 
     #[test]
@@ -329,6 +355,7 @@ replace (
         assert!(!GoModCataloger.wants("go/pkg/mod/github.com/a/b@v1.0.0/go.mod"));
         assert!(!GoModCataloger.wants("src/app/vendor/github.com/a/b/go.mod"));
         assert!(!GoModCataloger.wants("src/app/internal/testdata/go.mod"));
+        assert!(!GoModCataloger.wants("usr/share/go/src/crypto/_asm/go.mod"));
         assert!(!GoModCataloger.wants("src/app/go.mod.bak"));
     }
 

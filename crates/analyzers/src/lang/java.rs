@@ -32,7 +32,9 @@ impl Analyzer for JavaArchiveCataloger {
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
         let mut budget = MAX_TOTAL;
-        Ok(found(archive(path, content, 0, &mut budget)?))
+        Ok(found(
+            archive(path, content, 0, &mut budget).map_err(String::from)?,
+        ))
     }
 }
 
@@ -47,25 +49,42 @@ fn is_archive(path: &str) -> bool {
     EXTENSIONS.iter().any(|ext| name.ends_with(ext))
 }
 
+/// Why an archive gave no packages: it is not a readable zip (a nested one is then still named
+/// by its file name), or a limit refused it (the whole top-level file is refused).
+#[derive(Debug)]
+pub enum ArchiveError {
+    Corrupt(String),
+    Refused(String),
+}
+
+impl From<ArchiveError> for String {
+    fn from(e: ArchiveError) -> String {
+        match e {
+            ArchiveError::Corrupt(m) | ArchiveError::Refused(m) => m,
+        }
+    }
+}
+
 /// The packages of one archive and the archives inside it. `location` is the path of this
-/// archive, nested ones written `outer.war!WEB-INF/lib/inner.jar`.
+/// archive, nested ones written `outer.war!WEB-INF/lib/inner.jar`. Nested archives are read
+/// one at a time, so at most one per level is in memory.
 pub fn archive(
     location: &str,
     bytes: &[u8],
     depth: usize,
     budget: &mut u64,
-) -> Result<Vec<Package>, String> {
+) -> Result<Vec<Package>, ArchiveError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("{location}: corrupt zip archive: {e}"))?;
+        .map_err(|e| ArchiveError::Corrupt(format!("{location}: corrupt zip archive: {e}")))?;
     if zip.len() > MAX_ENTRIES {
-        return Err(format!(
+        return Err(ArchiveError::Refused(format!(
             "{location}: {} zip entries, limit {MAX_ENTRIES}",
             zip.len()
-        ));
+        )));
     }
     let mut poms = Vec::new();
     let mut manifest = None;
-    let mut nested = Vec::new();
+    let mut nested_packages = Vec::new();
     for index in 0..zip.len() {
         let Ok(mut entry) = zip.by_index(index) else {
             continue; // unsupported compression or a damaged entry: the others still count
@@ -79,13 +98,21 @@ pub fn archive(
         } else if name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             manifest = Some(read(&mut entry, &name, location, MAX_METADATA, budget)?);
         } else if is_archive(&name) {
+            let inner_location = format!("{location}!{name}");
             if depth + 1 > MAX_DEPTH {
-                return Err(format!(
-                    "{location}!{name}: archives nested deeper than {MAX_DEPTH} levels"
-                ));
+                return Err(ArchiveError::Refused(format!(
+                    "{inner_location}: archives nested deeper than {MAX_DEPTH} levels"
+                )));
             }
             let inner = read(&mut entry, &name, location, MAX_NESTED, budget)?;
-            nested.push((name, inner));
+            match archive(&inner_location, &inner, depth + 1, budget) {
+                Ok(found) => nested_packages.extend(found),
+                // A damaged jar inside a good war still names a library by its file name.
+                Err(ArchiveError::Corrupt(_)) => {
+                    nested_packages.extend(from_manifest_or_name(None, &inner_location))
+                }
+                Err(refused) => return Err(refused),
+            }
         }
     }
     let mut packages: Vec<Package> = poms
@@ -96,17 +123,7 @@ pub fn archive(
         let manifest = manifest.as_deref().map(String::from_utf8_lossy);
         packages.extend(from_manifest_or_name(manifest.as_deref(), location));
     }
-    for (name, inner) in nested {
-        let inner_location = format!("{location}!{name}");
-        match archive(&inner_location, &inner, depth + 1, budget) {
-            Ok(found) => packages.extend(found),
-            // A damaged jar inside a good war still names a library by its file name.
-            Err(e) if e.contains("corrupt zip archive") => {
-                packages.extend(from_manifest_or_name(None, &inner_location))
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    packages.extend(nested_packages);
     Ok(packages)
 }
 
@@ -117,17 +134,17 @@ fn read(
     location: &str,
     limit: u64,
     budget: &mut u64,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ArchiveError> {
     let cap = limit.min(*budget);
     let mut out = Vec::new();
     entry
         .take(cap + 1)
         .read_to_end(&mut out)
-        .map_err(|e| format!("{location}!{name}: {e}"))?;
+        .map_err(|e| ArchiveError::Corrupt(format!("{location}!{name}: {e}")))?;
     if out.len() as u64 > cap {
-        return Err(format!(
+        return Err(ArchiveError::Refused(format!(
             "{location}!{name}: inflates past {cap} bytes (zip bomb?)"
-        ));
+        )));
     }
     *budget -= out.len() as u64;
     Ok(out)
@@ -243,7 +260,8 @@ mod tests {
 
     fn purls(path: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
         let mut budget = MAX_TOTAL;
-        Ok(archive(path, bytes, 0, &mut budget)?
+        Ok(archive(path, bytes, 0, &mut budget)
+            .map_err(String::from)?
             .into_iter()
             .map(|p| (p.purl, p.location))
             .collect())

@@ -177,8 +177,8 @@ fn toml_string(value: &str) -> Option<String> {
 /// (whose advisories the distribution publishes). The rule is by directory, not by file
 /// list: pip writes to `/usr/local/...` on Debian, Ubuntu and RHEL-family systems, so these
 /// directories hold only what dpkg/rpm put there. Alpine's pip and apk share
-/// `/usr/lib/python3.X/site-packages`, so nothing is dropped there (apk file lists would be
-/// needed to tell them apart).
+/// `/usr/lib/python3.X/site-packages`; there [`drop_os_owned`] matches `py3-*` names and
+/// versions instead (apk file lists would be exact).
 const OS_OWNED: &[(&str, &[&str])] = &[
     (
         "dpkg",
@@ -186,6 +186,8 @@ const OS_OWNED: &[(&str, &[&str])] = &[
             "usr/lib/python3/dist-packages/",
             "usr/lib/python2.7/dist-packages/",
             "usr/share/rubygems-integration/",
+            // ruby's default and bundled gems; `gem install` writes to var/lib/gems instead.
+            "usr/lib/ruby/",
         ],
     ),
     (
@@ -193,35 +195,91 @@ const OS_OWNED: &[(&str, &[&str])] = &[
         &[
             "usr/lib/python3",
             "usr/lib64/python3",
-            "usr/share/gems/specifications/",
+            // rubygem-* packages; `gem install` writes to usr/local/share/gems instead.
+            "usr/share/gems/",
         ],
     ),
 ];
 
-/// Drops the language packages an OS package manager installed (see [`OS_OWNED`]); call it
+/// Drops the language packages an OS package manager installed (see `OS_OWNED`); call it
 /// on the squashed inventory before the OS packages are renamed to the OS family.
+/// On Alpine, where apk and pip share `site-packages`, a distribution is apk's when an
+/// installed `py3-<name>` package has its version (`py3-six 1.16.0-r4` owns six 1.16.0).
 pub fn drop_os_owned(inventory: &mut inventory::Inventory) {
     let owned: Vec<&str> = OS_OWNED
         .iter()
         .filter(|(db, _)| inventory.packages.iter().any(|p| p.ecosystem == *db))
         .flat_map(|(_, dirs)| dirs.iter().copied())
         .collect();
-    if owned.is_empty() {
+    let apk_python: std::collections::HashSet<(String, String)> = inventory
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == "apk")
+        .filter_map(|p| {
+            let name = p.name.strip_prefix("py3-")?;
+            let version = p
+                .version
+                .rsplit_once("-r")
+                .map_or(p.version.as_str(), |(v, _)| v);
+            Some((pep503(name), version.to_string()))
+        })
+        .collect();
+    if owned.is_empty() && apk_python.is_empty() {
         return;
     }
     inventory.packages.retain(|p| {
-        !(is_language(&p.ecosystem)
-            && owned.iter().any(|dir| {
-                p.location.starts_with(dir)
-                    && (dir.ends_with('/') || p.location.contains("/site-packages/"))
-            }))
+        let in_os_dir = owned.iter().any(|dir| {
+            p.location.starts_with(dir)
+                && (dir.ends_with('/') || p.location.contains("/site-packages/"))
+        });
+        let apk_owned = p.ecosystem == ecosystem::PYPI
+            && p.location.starts_with("usr/lib/python3")
+            && apk_python.contains(&(pep503(&p.name), p.version.clone()));
+        !(is_language(&p.ecosystem) && (in_os_dir || apk_owned))
     });
+}
+
+/// PEP 503 normalised name: lower case, runs of `-`, `_`, `.` as one `-`.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
 }
 
 /// Whether packages of this ecosystem come from a language cataloger.
 pub fn is_language(ecosystem_name: &str) -> bool {
     use ecosystem::*;
     [PYPI, NPM, GO, CRATES_IO, MAVEN, RUBYGEMS, PACKAGIST, NUGET].contains(&ecosystem_name)
+}
+
+/// Directories that hold installed third-party packages: a lock file or manifest inside one
+/// is that dependency's own development file (rbs ships a `Gemfile.lock`, npm packages ship
+/// `package-lock.json`), not a record of what is installed, and is not read.
+const INSTALLED_PACKAGE_DIRS: &[&str] = &[
+    "node_modules/",
+    "site-packages/",
+    "dist-packages/",
+    "/gems/",
+    "vendor/",
+    ".nuget/packages/",
+    "pkg/mod/",
+];
+
+/// Whether `path` lies inside an installed third-party package (see
+/// `INSTALLED_PACKAGE_DIRS`); lock-file catalogers skip those.
+pub fn inside_installed_package(path: &str) -> bool {
+    INSTALLED_PACKAGE_DIRS.iter().any(|dir| {
+        path.starts_with(dir.trim_start_matches('/'))
+            || path.contains(&format!("/{}", dir.trim_start_matches('/')))
+    })
 }
 
 /// Whether a name and version look like a real package: non-empty, one line, no control
@@ -344,6 +402,26 @@ mod tests {
     }
 
     #[test]
+    fn lock_files_inside_installed_packages_are_the_dependency_s_own() {
+        assert!(inside_installed_package(
+            "usr/lib/ruby/gems/3.1.0/gems/rbs-2.7.0/Gemfile.lock"
+        ));
+        assert!(inside_installed_package(
+            "app/node_modules/x/package-lock.json"
+        ));
+        assert!(inside_installed_package("node_modules/x/yarn.lock"));
+        assert!(inside_installed_package(
+            "app/vendor/symfony/console/composer.lock"
+        ));
+        assert!(inside_installed_package(
+            "usr/lib/python3/dist-packages/x/requirements.txt"
+        ));
+        assert!(!inside_installed_package("app/Gemfile.lock"));
+        assert!(!inside_installed_package("srv/gemstone/Gemfile.lock"));
+        assert!(!inside_installed_package("app/composer.lock"));
+    }
+
+    #[test]
     fn os_owned_python_is_dropped_only_when_that_os_database_is_present() {
         let site = "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA";
         let local = "usr/local/lib/python3.11/dist-packages/six-1.16.0.dist-info/METADATA";
@@ -362,6 +440,32 @@ mod tests {
         drop_os_owned(&mut inv);
         let left: Vec<&str> = inv.packages.iter().map(|p| p.location.as_str()).collect();
         assert_eq!(left, [local, rpm_site, "var/lib/dpkg/status"]);
+
+        // Alpine: apk's py3-six owns six 1.16.0 in site-packages; pip's idna there stays.
+        let alpine_site = "usr/lib/python3.11/site-packages";
+        let mut inv = inventory::Inventory::default();
+        inv.packages.push(package(
+            "apk",
+            "py3-six",
+            "1.16.0-r4",
+            "lib/apk/db/installed",
+        ));
+        inv.packages.push(package(
+            "pypi",
+            "six",
+            "1.16.0",
+            &format!("{alpine_site}/six-1.16.0.dist-info/METADATA"),
+        ));
+        inv.packages.push(package(
+            "pypi",
+            "idna",
+            "3.4",
+            &format!("{alpine_site}/idna-3.4.dist-info/METADATA"),
+        ));
+        drop_os_owned(&mut inv);
+        let left: Vec<&str> = inv.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(left, ["py3-six", "idna"]);
+        assert_eq!(pep503("Foo__Bar.baz"), "foo-bar-baz");
     }
 
     #[test]

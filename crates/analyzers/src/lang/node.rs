@@ -3,7 +3,7 @@
 //! `pnpm-lock.yaml`). A project's own `package.json` outside `node_modules` holds ranges,
 //! not installed versions, and is not read (as syft's installed-package cataloger).
 
-use super::{ecosystem::NPM, file_name, found, package, plausible, text};
+use super::{ecosystem::NPM, file_name, found, inside_installed_package, package, plausible, text};
 use artifact::Analyzer;
 use inventory::{FileResult, Package};
 use serde_json::Value;
@@ -24,7 +24,7 @@ impl Analyzer for NodeCataloger {
             "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" => {
                 // npm keeps a copy of the tree in node_modules/.package-lock.json; the
                 // package.json files there are the installed truth.
-                !path.contains("node_modules/")
+                !inside_installed_package(path)
             }
             _ => false,
         }

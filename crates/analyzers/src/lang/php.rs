@@ -1,7 +1,9 @@
 //! PHP: `composer.lock` and `vendor/composer/installed.json` (Composer 1: an array; Composer
 //! 2: `{"packages": [...]}`).
 
-use super::{ecosystem::PACKAGIST, file_name, found, package, plausible, text};
+use super::{
+    ecosystem::PACKAGIST, file_name, found, inside_installed_package, package, plausible, text,
+};
 use artifact::Analyzer;
 use inventory::{FileResult, Package};
 use serde_json::Value;
@@ -14,7 +16,8 @@ impl Analyzer for PhpCataloger {
     }
 
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "composer.lock" || path.ends_with("vendor/composer/installed.json")
+        (file_name(path) == "composer.lock" && !inside_installed_package(path))
+            || path.ends_with("vendor/composer/installed.json")
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {

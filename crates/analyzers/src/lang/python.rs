@@ -2,7 +2,10 @@
 //! single-file `*.egg-info` form) and project lock files (`requirements*.txt` pinned with
 //! `==`, `poetry.lock`, `Pipfile.lock`, `uv.lock`).
 
-use super::{ecosystem::PYPI, file_name, found, package, plausible, text, toml_packages};
+use super::{
+    ecosystem::PYPI, file_name, found, inside_installed_package, package, plausible, text,
+    toml_packages,
+};
 use artifact::Analyzer;
 use inventory::{FileResult, Package};
 
@@ -22,8 +25,9 @@ impl Analyzer for PythonCataloger {
         path.ends_with(".dist-info/METADATA")
             || path.ends_with(".egg-info/PKG-INFO")
             || name.ends_with(".egg-info")
-            || matches!(name, "poetry.lock" | "Pipfile.lock" | "uv.lock")
-            || (name.starts_with("requirements") && name.ends_with(".txt"))
+            || ((matches!(name, "poetry.lock" | "Pipfile.lock" | "uv.lock")
+                || (name.starts_with("requirements") && name.ends_with(".txt")))
+                && !inside_installed_package(path))
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {

@@ -2,7 +2,9 @@
 //! Gemspecs are Ruby code: only the literal `s.name = "…"` / `s.version = "…"` /
 //! `s.licenses = [...]` lines RubyGems writes are read; nothing is evaluated.
 
-use super::{ecosystem::RUBYGEMS, file_name, found, package, plausible, text};
+use super::{
+    ecosystem::RUBYGEMS, file_name, found, inside_installed_package, package, plausible, text,
+};
 use artifact::Analyzer;
 use inventory::{FileResult, Package};
 
@@ -15,7 +17,8 @@ impl Analyzer for RubyCataloger {
 
     fn wants(&self, path: &str) -> bool {
         let name = file_name(path);
-        name == "Gemfile.lock" || (name.ends_with(".gemspec") && path.contains("specifications/"))
+        (name == "Gemfile.lock" && !inside_installed_package(path))
+            || (name.ends_with(".gemspec") && path.contains("specifications/"))
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {

@@ -32,7 +32,9 @@ impl Analyzer for RustBinaryCataloger {
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
-        let Some(exe) = Executable::parse(content)? else {
+        // Unreadable executable headers are reported once, by the Go cataloger, which parses
+        // the same headers of the same files.
+        let Ok(Some(exe)) = Executable::parse(content) else {
             return Ok(vec![]);
         };
         let Some(compressed) = exe.section(content, SECTIONS) else {

@@ -96,18 +96,25 @@ pub fn rust_app(dir: &Path) -> (PathBuf, String) {
         &vendor.join("itoa/.cargo-checksum.json"),
         format!(r#"{{"files":{{}},"package":"{}"}}"#, checksum(&crate_bytes)),
     );
-    write(
-        &vendor.join("smallvec/Cargo.toml"),
-        "[package]\nname = \"smallvec\"\nversion = \"0.6.9\"\nedition = \"2018\"\n",
-    );
-    write(
-        &vendor.join("smallvec/src/lib.rs"),
-        "pub fn len() -> usize { 0 }\n",
-    );
-    write(
-        &vendor.join("smallvec/.cargo-checksum.json"),
-        format!(r#"{{"files":{{}},"package":"{}"}}"#, checksum(b"smallvec")),
-    );
+    // Stand-ins under real names: smallvec 0.6.9 (real advisories) at run time, autocfg as a
+    // build-only dependency, which is not in the binary.
+    for (name, version) in [("smallvec", "0.6.9"), ("autocfg", "1.1.0")] {
+        write(
+            &vendor.join(format!("{name}/Cargo.toml")),
+            format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2018\"\n"),
+        );
+        write(
+            &vendor.join(format!("{name}/src/lib.rs")),
+            "pub fn len() -> usize { 0 }\n",
+        );
+        write(
+            &vendor.join(format!("{name}/.cargo-checksum.json")),
+            format!(
+                r#"{{"files":{{}},"package":"{}"}}"#,
+                checksum(name.as_bytes())
+            ),
+        );
+    }
     write(
         &src.join(".cargo/config.toml"),
         "[source.crates-io]\nreplace-with = \"vendored\"\n[source.vendored]\ndirectory = \"vendor\"\n",
@@ -116,8 +123,13 @@ pub fn rust_app(dir: &Path) -> (PathBuf, String) {
         &src.join("Cargo.toml"),
         format!(
             "[package]\nname = \"rsapp\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-             [dependencies]\nitoa = \"={itoa}\"\nsmallvec = \"=0.6.9\"\n"
+             [dependencies]\nitoa = \"={itoa}\"\nsmallvec = \"=0.6.9\"\n\n\
+             [build-dependencies]\nautocfg = \"=1.1.0\"\n"
         ),
+    );
+    write(
+        &src.join("build.rs"),
+        "fn main() {\n    assert_eq!(autocfg::len(), 0);\n}\n",
     );
     write(
         &src.join("src/main.rs"),
@@ -137,6 +149,24 @@ pub fn rust_app(dir: &Path) -> (PathBuf, String) {
     );
     let lock = std::fs::read_to_string(src.join("Cargo.lock")).unwrap();
     (src.join("target/debug/rsapp"), lock)
+}
+
+/// The registry crates linked into the binary as `cargo tree -e normal` lists them (path
+/// crates, shown with their directory, left out).
+pub fn cargo_tree_runtime(bin: &Path) -> BTreeSet<(String, String)> {
+    let src = bin.ancestors().nth(3).unwrap();
+    let tree = run(Command::new("cargo")
+        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"])
+        .current_dir(src));
+    tree.lines()
+        .filter(|line| !line.contains(" (/"))
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next().unwrap().to_string();
+            let version = words.next().unwrap().trim_start_matches('v').to_string();
+            (name, version)
+        })
+        .collect()
 }
 
 /// `app.ear` holding `app.war`, whose WEB-INF/lib has a jar with pom.properties and a jar
