@@ -26,9 +26,10 @@ EQUIVALENT = {
     "CKV_K8S_32": ["BH-K8S-007", "BH-K8S-008"], "CKV_K8S_33": [], "CKV_K8S_34": [],
     "CKV_K8S_35": ["BH-K8S-027"], "CKV_K8S_36": ["BH-K8S-016"], "CKV_K8S_37": ["BH-K8S-016"],
     "CKV_K8S_38": ["BH-K8S-039"], "CKV_K8S_39": ["BH-K8S-014"], "CKV_K8S_40": ["BH-K8S-062", "BH-K8S-004"],
-    "CKV_K8S_41": ["BH-K8S-040"], "CKV_K8S_42": ["BH-K8S-040"], "CKV_K8S_43": ["BH-K8S-037"],
+    "CKV_K8S_41": ["BH-K8S-040"], "CKV_K8S_42": ["BH-K8S-040", "BH-K8S-056"], "CKV_K8S_43": ["BH-K8S-037"],
     "CKV_K8S_49": ["BH-K8S-046", "BH-K8S-047", "BH-K8S-048"], "CKV_K8S_155": ["BH-K8S-051"],
     "CKV_K8S_156": ["BH-K8S-051"], "CKV_K8S_157": ["BH-K8S-051"], "CKV_K8S_158": ["BH-K8S-051"],
+    "CKV2_K8S_2": ["BH-K8S-050", "BH-K8S-053"], "CKV2_K8S_5": ["BH-K8S-049", "BH-K8S-047"],
 }
 NO_COUNTERPART = {
     "CKV_K8S_33": "Kubernetes dashboard image: product-specific, not a configuration control",

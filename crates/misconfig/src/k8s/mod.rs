@@ -313,6 +313,7 @@ pub fn check_all(
         services::check(object, &mut out);
         rbac::check(object, &mut out);
         secrets::check_object(object, &mut out);
+        pod::check_namespace(object, &mut out);
         network::check_policy(object, &mut out);
     }
     network::check_coverage(&objects, &workloads, &mut out);
