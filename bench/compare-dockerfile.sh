@@ -21,15 +21,15 @@ for dir in "$CORPUS"/*/{bad,good}; do
   if command -v hadolint >/dev/null; then
     hadolint --no-fail -f json "$dir/Dockerfile" > "$OUT/$key.hadolint.json" 2>/dev/null || echo '[]' > "$OUT/$key.hadolint.json"
   fi
-  if command -v checkov >/dev/null; then
-    checkov --skip-download --quiet --compact -o json --framework dockerfile -f "$dir/Dockerfile" \
-      > "$OUT/$key.checkov.json" 2>/dev/null || true
-  fi
-  if command -v trivy >/dev/null; then
-    trivy config --quiet --skip-check-update --format json "$dir" > "$OUT/$key.trivy.json" 2>/dev/null \
-      || echo '{}' > "$OUT/$key.trivy.json"
-  fi
 done
+# checkov and trivy start slowly: one run each over the whole corpus, split by file below.
+if command -v checkov >/dev/null; then
+  checkov --skip-download --quiet --compact -o json --framework dockerfile -d "$CORPUS" \
+    > "$OUT/all.checkov.json" 2>/dev/null || true
+fi
+if command -v trivy >/dev/null; then
+  trivy config --quiet --skip-check-update --format json "$CORPUS" > "$OUT/all.trivy.json" 2>/dev/null || true
+fi
 
 python3 - "$OUT" "$CORPUS" <<'PY'
 import json, os, sys
@@ -43,7 +43,25 @@ def load(path):
     except (OSError, ValueError):
         return None
 
+checkov_all = load(os.path.join(out, "all.checkov.json"))
+trivy_all = load(os.path.join(out, "all.trivy.json"))
+
+def file_of(key):
+    rule, case = key.split(".")
+    return f"{rule}/{case}/Dockerfile"
+
 def ids(key, tool):
+    if tool == "checkov":
+        if checkov_all is None:
+            return None
+        reports = checkov_all if isinstance(checkov_all, list) else [checkov_all]
+        return {c["check_id"] for r in reports for c in r.get("results", {}).get("failed_checks", [])
+                if c.get("file_path", "").endswith(file_of(key))}
+    if tool == "trivy":
+        if trivy_all is None:
+            return None
+        return {m["ID"] for r in trivy_all.get("Results", []) or [] if r.get("Target", "").endswith(file_of(key))
+                for m in r.get("Misconfigurations", []) or []}
     data = load(os.path.join(out, f"{key}.{tool}.json"))
     if data is None:
         return None
@@ -51,11 +69,6 @@ def ids(key, tool):
         return {m["rule_id"] for m in data.get("misconfigurations", [])}
     if tool == "hadolint":
         return {m["code"] for m in data}
-    if tool == "checkov":
-        reports = data if isinstance(data, list) else [data]
-        return {c["check_id"] for r in reports for c in r.get("results", {}).get("failed_checks", [])}
-    if tool == "trivy":
-        return {m["ID"] for r in data.get("Results", []) or [] for m in r.get("Misconfigurations", []) or []}
 
 tools = ["bulkhead", "hadolint", "checkov", "trivy"]
 rules = sorted(d for d in os.listdir(corpus) if d.startswith("BH-DF-"))
