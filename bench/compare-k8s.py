@@ -4,7 +4,8 @@
 Usage: compare-k8s.py CHECKOV_JSON BULKHEAD_JSONL ROOT   (run from the repository root; ROOT
 is the compared directory, for shorter names)
 For each checkov check that failed somewhere: on how many objects it fired, on how many of
-those a Bulkhead rule covering the same control fired too, and the objects where none did
+those a Bulkhead rule covering the same control fired too (for checkov's cross-object CKV2
+checks: in the same file), and the objects where none did
 (our misses). Checks with no Bulkhead counterpart are listed with the reason.
 """
 import json
@@ -26,9 +27,10 @@ EQUIVALENT = {
     "CKV_K8S_32": ["BH-K8S-007", "BH-K8S-008"], "CKV_K8S_33": [], "CKV_K8S_34": [],
     "CKV_K8S_35": ["BH-K8S-027"], "CKV_K8S_36": ["BH-K8S-016"], "CKV_K8S_37": ["BH-K8S-016"],
     "CKV_K8S_38": ["BH-K8S-039"], "CKV_K8S_39": ["BH-K8S-014"], "CKV_K8S_40": ["BH-K8S-062", "BH-K8S-004"],
-    "CKV_K8S_41": ["BH-K8S-040"], "CKV_K8S_42": ["BH-K8S-040"], "CKV_K8S_43": ["BH-K8S-037"],
+    "CKV_K8S_41": ["BH-K8S-040"], "CKV_K8S_42": ["BH-K8S-040", "BH-K8S-056"], "CKV_K8S_43": ["BH-K8S-037"],
     "CKV_K8S_49": ["BH-K8S-046", "BH-K8S-047", "BH-K8S-048"], "CKV_K8S_155": ["BH-K8S-051"],
     "CKV_K8S_156": ["BH-K8S-051"], "CKV_K8S_157": ["BH-K8S-051"], "CKV_K8S_158": ["BH-K8S-051"],
+    "CKV2_K8S_2": ["BH-K8S-050", "BH-K8S-053"], "CKV2_K8S_5": ["BH-K8S-049", "BH-K8S-047"],
 }
 NO_COUNTERPART = {
     "CKV_K8S_33": "Kubernetes dashboard image: product-specific, not a configuration control",
@@ -70,7 +72,12 @@ def main():
             reason = NO_COUNTERPART.get(check, "no counterpart mapped")
             print(f"{check:<13} {len(objects):>7} {'-':>7} {'-':>6}  {'(' + reason + ')':<30} {names[check]}")
             continue
-        covered = {o for o in objects if ours.get(o, set()) & set(equivalents)}
+        if check.startswith("CKV2_"):
+            # graph checks report the binding; the matching Bulkhead finding is on the Role it binds
+            fired_in = {path for (path, _), rules in ours.items() if rules & set(equivalents)}
+            covered = {o for o in objects if o[0] in fired_in}
+        else:
+            covered = {o for o in objects if ours.get(o, set()) & set(equivalents)}
         total += len(objects)
         covered_total += len(covered)
         print(f"{check:<13} {len(objects):>7} {len(covered):>7} {len(objects) - len(covered):>6}  {','.join(e[7:] for e in equivalents):<30} {names[check]}")

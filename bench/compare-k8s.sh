@@ -31,7 +31,8 @@ mkdir -p "$WORK/files/input"
 ls crates/misconfig/tests/corpus/k8s-input/* | grep -v -e malformed -e bad-indent | xargs -I{} cp {} "$WORK/files/input/"
 [ -d bench/out/k8s-1000 ] || python3 bench/make-k8s.py "$(mkdir -p bench/out/k8s-1000 && echo bench/out/k8s-1000)" 1000
 mkdir -p "$WORK/files/bench"
-ls bench/out/k8s-1000 | head -n "$SAMPLE" | xargs -I{} cp bench/out/k8s-1000/{} "$WORK/files/bench/"
+sample=(bench/out/k8s-1000/*)
+cp "${sample[@]:0:$SAMPLE}" "$WORK/files/bench/"
 
 cargo build -q -p misconfig --example k8s_check
 # each pair directory is its own input set, as checkov sees each file on its own

@@ -255,3 +255,12 @@ fn every_truncation_of_real_input_parses_or_errors_without_panicking() {
         }
     }
 }
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"café-ünïcode\"},\n \"spec\": {\"containers\": [{\"name\": \"añb\", \"image\": \"é:1\", \"securityContext\": {\"privileged\": true}}]}}\n";
+    let (findings, errors) = check_all(&[("pod.json".into(), text.into())], &Options::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let privileged = find(&findings, "BH-K8S-001", "Pod/café-ünïcode (container añb)");
+    assert_eq!(at(privileged), position_of(text, "\"privileged\"", 0));
+}

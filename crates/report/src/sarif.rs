@@ -193,3 +193,23 @@ pub fn write_sarif(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
     serde_json::to_writer_pretty(&mut *out, &run.into_log(report))?;
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_references_sarif_accepts() {
+        assert_eq!(uri("deploy/app.yaml"), "deploy/app.yaml");
+        assert_eq!(uri("/tmp/img layout"), "file:///tmp/img%20layout");
+        assert_eq!(uri("dir\\Dockerfile"), "dir/Dockerfile");
+        assert_eq!(uri("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn levels_follow_severity() {
+        assert_eq!(level(Severity::Critical).0, "error");
+        assert_eq!(level(Severity::Medium).0, "warning");
+        assert_eq!(level(Severity::Low).0, "note");
+    }
+}

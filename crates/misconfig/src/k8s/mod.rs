@@ -189,13 +189,15 @@ pub(crate) const fn rule(
 
 /// Whether `text` looks like a Kubernetes manifest: some object with `apiVersion` and `kind`.
 pub fn looks_like_manifest(text: &str) -> bool {
-    let has = |key: &str| {
-        text.lines().any(|line| {
-            let line = line.trim_start().trim_start_matches("- ").trim_start();
-            line.starts_with(&format!("{key}:")) || line.starts_with(&format!("\"{key}\""))
-        }) || text.contains(&format!("\"{key}\":"))
+    // A YAML key at the start of a line (or of a sequence item), or a JSON key anywhere.
+    let has = |yaml_key: &str, json_key: &str| {
+        text.contains(json_key)
+            || text.lines().any(|line| {
+                let line = line.trim_start().trim_start_matches("- ").trim_start();
+                line.starts_with(yaml_key)
+            })
     };
-    has("apiVersion") && has("kind")
+    has("apiVersion:", "\"apiVersion\"") && has("kind:", "\"kind\"")
 }
 
 /// One Kubernetes object of the input (items of a `List` are objects of their own).
@@ -313,6 +315,7 @@ pub fn check_all(
         services::check(object, &mut out);
         rbac::check(object, &mut out);
         secrets::check_object(object, &mut out);
+        pod::check_namespace(object, &mut out);
         network::check_policy(object, &mut out);
     }
     network::check_coverage(&objects, &workloads, &mut out);

@@ -28,7 +28,7 @@ pub const DEFAULT_SERVICE_ACCOUNT: Rule = rule(
 pub const DEFAULT_NAMESPACE: Rule = rule(
     "BH-K8S-041",
     Low,
-    "Workload in the default namespace",
+    "Object in the default namespace",
     "The default namespace mixes unrelated workloads, so RBAC, quotas and NetworkPolicies cannot separate them.",
     "Deploy into a dedicated namespace.",
     &["CIS Kubernetes Benchmark 5.7.4"],
@@ -64,19 +64,21 @@ pub(crate) fn check(w: &Workload, objects: &[Object], out: &mut Out) {
             "pod runs as the default service account".into(),
         );
     }
-    if let Some(e) = w
-        .object
-        .node
-        .path(&["metadata"])
-        .and_then(|m| m.entry("namespace"))
-    {
+}
+
+/// Any namespaced object placed explicitly in `default`. Objects without a namespace are not
+/// flagged: `kubectl apply -n` / `helm install -n` choose it at deploy time.
+pub(crate) fn check_namespace(object: &Object, out: &mut Out) {
+    let metadata = object.node.get("metadata");
+    if let Some(e) = metadata.and_then(|m| m.entry("namespace")) {
         if e.value.as_str() == Some("default") {
-            w.report(
-                out,
+            let message = format!("{} is in the default namespace", object.resource());
+            out.report(
                 &DEFAULT_NAMESPACE,
+                object,
                 e.key_pos,
-                None,
-                "namespace is \"default\"".into(),
+                object.resource(),
+                message,
             );
         }
     }

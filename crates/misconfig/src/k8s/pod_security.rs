@@ -125,9 +125,9 @@ pub const HOST_PROCESS: Rule = rule(
 pub const LOW_UID: Rule = rule(
     "BH-K8S-062",
     Low,
-    "UID below 10000",
-    "Low UIDs can coincide with real users on the node; a breakout then acts as that user.",
-    "Set `runAsUser` to 10000 or above.",
+    "UID not set to 10000 or above",
+    "Low UIDs can coincide with real users on the node, so a breakout acts as that user; without `runAsUser` the image decides, often 0 or 1000.",
+    "Set `runAsUser` to 10000 or above on the pod or container.",
     &[
         "kube-score: container-security-context-user-group-id",
         NSA_POD,
@@ -303,6 +303,13 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
 }
 
 fn check_container(w: &Workload, c: &Container, out: &mut Out) {
+    if w.effective(c, "runAsUser").is_none() {
+        let message = format!(
+            "container {:?} sets no runAsUser: the image decides the UID",
+            c.name
+        );
+        w.report(out, &LOW_UID, c.pos(), Some(c), message);
+    }
     if let Some(e) = c
         .security_context("privileged")
         .filter(|e| e.value.as_bool() == Some(true))

@@ -63,6 +63,17 @@ pub(super) const CHECKS: &[Check] = &[
         ),
         run: upgrade,
     },
+    Check {
+        rule: rule(
+            "BH-DF-038",
+            Low,
+            "The package index is updated in a RUN of its own",
+            "A layer with only `apt-get update` (or `apk update`) is cached; later installs reuse its stale index and install outdated packages, missing security fixes.",
+            "Update and install in the same RUN: `apt-get update && apt-get install -y … && rm -rf /var/lib/apt/lists/*`.",
+            &[CIS_4_7],
+        ),
+        run: update_alone,
+    },
 ];
 
 /// Each `apt-get install` with its RUN and its words.
@@ -149,6 +160,30 @@ fn upgrade(ctx: &Context, rule: &Rule) {
             )
         }) {
             ctx.report(rule, run, "the image is upgraded in place");
+        }
+    }
+}
+
+fn update_alone(ctx: &Context, rule: &Rule) {
+    const MANAGERS: &[&str] = &["apt-get", "apt", "apk", "yum", "dnf"];
+    for (run, commands) in &ctx.runs {
+        let verbs: Vec<&str> = commands
+            .iter()
+            .filter_map(|c| invocation(c, MANAGERS).map(|(_, sub, _)| sub))
+            .collect();
+        let updates = verbs.iter().any(|v| matches!(*v, "update" | "makecache"));
+        let installs = verbs.iter().any(|v| {
+            matches!(
+                *v,
+                "install" | "add" | "upgrade" | "dist-upgrade" | "full-upgrade"
+            )
+        });
+        if updates && !installs {
+            ctx.report(
+                rule,
+                run,
+                "the index update is cached apart from any install",
+            );
         }
     }
 }

@@ -29,6 +29,17 @@ pub(super) const CHECKS: &[Check] = &[
         ),
         run: copy_everything,
     },
+    Check {
+        rule: rule(
+            "BH-DF-039",
+            Low,
+            "A RUN pipeline can fail silently (no pipefail)",
+            "`/bin/sh -c` reports only the last command of a pipe: a failed or truncated download in `curl … | tar x` or `wget -O- … | sh` lets the build succeed with a broken or partial result.",
+            "Use `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the script with `set -o pipefail`.",
+            &["https://docs.docker.com/build/building/best-practices/#using-pipes"],
+        ),
+        run: no_pipefail,
+    },
 ];
 
 fn no_healthcheck(ctx: &Context, rule: &Rule) {
@@ -60,6 +71,29 @@ fn copy_everything(ctx: &Context, rule: &Rule) {
                 rule,
                 copy,
                 "the whole build context is copied and no .dockerignore filters it",
+            );
+        }
+    }
+}
+
+fn no_pipefail(ctx: &Context, rule: &Rule) {
+    for (run, commands) in &ctx.runs {
+        if run.json.is_some() || !commands.iter().any(|c| c.piped) {
+            continue;
+        }
+        let script = run.script();
+        // The stage's last SHELL before this RUN decides the shell.
+        let shell_pipefail = ctx
+            .df
+            .stage_instructions(run.stage.unwrap_or(0))
+            .filter(|i| i.keyword == "SHELL" && i.line < run.line)
+            .last()
+            .is_some_and(|shell| shell.args.contains("pipefail"));
+        if !shell_pipefail && !script.contains("pipefail") {
+            ctx.report(
+                rule,
+                run,
+                "a pipe without pipefail hides failures of its first commands",
             );
         }
     }

@@ -3,7 +3,7 @@
 use super::{BEST_PRACTICES, CIS_4_1, NSA_CISA};
 use crate::dockerfile::{rule, Check, Context};
 use crate::rule::Rule;
-use inventory::Severity::High;
+use inventory::Severity::{High, Low};
 
 pub(super) const CHECKS: &[Check] = &[
     Check {
@@ -27,6 +27,17 @@ pub(super) const CHECKS: &[Check] = &[
             &[CIS_4_1, NSA_CISA],
         ),
         run: user_root,
+    },
+    Check {
+        rule: rule(
+            "BH-DF-040",
+            Low,
+            "The final USER is a name, not a numeric UID",
+            "Kubernetes `runAsNonRoot` can only verify a numeric UID; with a user name the kubelet refuses the pod or, without that setting, cannot tell whether the name maps to root inside the image.",
+            "Use the numeric UID (and GID): `USER 10001:10001`.",
+            &[CIS_4_1, "Kubernetes Pod Security Standards (restricted): Running as Non-root"],
+        ),
+        run: user_by_name,
     },
 ];
 
@@ -58,5 +69,15 @@ fn user_root(ctx: &Context, rule: &Rule) {
             user,
             format!("USER {name} is the last USER of the final stage"),
         );
+    }
+}
+
+fn user_by_name(ctx: &Context, rule: &Rule) {
+    let Some(user) = last_user(ctx) else { return };
+    let name = user.args.split(':').next().unwrap_or("").trim();
+    let numeric = !name.is_empty() && name.chars().all(|c| c.is_ascii_digit());
+    // root is BH-DF-002's; variables are resolved only at build time.
+    if !numeric && name != "root" && !name.contains('$') {
+        ctx.report(rule, user, format!("USER {name} is not numeric"));
     }
 }
