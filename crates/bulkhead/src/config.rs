@@ -46,6 +46,7 @@ pub fn run(global: &Global, args: &ConfigArgs) -> anyhow::Result<u8> {
         },
         policies: policies.as_ref(),
         ignore: ignore.as_ref(),
+        secrets: Some(&analyzers::secret::scan_manifest),
     };
     let mut outcome = if stdin {
         let mut text = String::new();
@@ -147,7 +148,7 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
         packages: Vec::new(),
         vulnerabilities: Vec::new(),
         malware: Vec::new(),
-        secrets: Vec::new(),
+        secrets: outcome.secrets,
         misconfigurations: outcome.findings,
         summary: Default::default(),
         warnings,

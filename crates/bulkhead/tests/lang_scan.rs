@@ -513,18 +513,32 @@ fn malware_alone_fails_exit_code_and_shows_in_the_table() {
     );
     let path = dir.path().join("oci");
     oci_layout(&path, &[("mal:1", &built)]);
-    let (report, code) = scan(&path, &["--exit-code", "7"]);
+    // Only the vulnerability scanner: image-config findings (root user) would also fail the run.
+    let (report, code) = scan(&path, &["--scanners", "vuln", "--exit-code", "7"]);
     assert!(report["vulnerabilities"].as_array().unwrap().is_empty());
     assert!(!report["malware"].as_array().unwrap().is_empty());
     assert_eq!(code, Some(7));
     // Malware has no fix to wait for: --ignore-unfixed keeps it; only a severity list
     // without CRITICAL hides it.
-    let (kept, code) = scan(&path, &["--ignore-unfixed", "--exit-code", "7"]);
+    let (kept, code) = scan(
+        &path,
+        &["--scanners", "vuln", "--ignore-unfixed", "--exit-code", "7"],
+    );
     assert_eq!(
         (kept["malware"].as_array().unwrap().len(), code),
         (report["malware"].as_array().unwrap().len(), Some(7))
     );
-    let (hidden, code) = scan(&path, &["--severity", "HIGH", "--exit-code", "7"]);
+    let (hidden, code) = scan(
+        &path,
+        &[
+            "--scanners",
+            "vuln",
+            "--severity",
+            "HIGH",
+            "--exit-code",
+            "7",
+        ],
+    );
     assert_eq!(
         (hidden["malware"].as_array().unwrap().len(), code),
         (0, Some(0))

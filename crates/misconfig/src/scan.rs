@@ -5,6 +5,7 @@ use crate::detect::{detect, detect_stdin, Kind};
 use crate::ignore::{inline_suppressed, IgnoreFile};
 use crate::rego::Policies;
 use crate::rule::{ConfigError, Finding};
+use inventory::Secret;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -15,11 +16,16 @@ const MAX_DEPTH: usize = 64;
 /// Directories that hold dependencies or VCS data, never the project's own configuration.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "vendor", "target", ".terraform"];
 
+/// Finds credentials in a manifest's values (Kubernetes `Secret` data, env literals, compose
+/// `environment`); the secret scanner lives in another crate and is passed in.
+pub type SecretScan<'a> = &'a (dyn Fn(&str, &str) -> Result<Vec<Secret>, String> + Sync);
+
 #[derive(Default)]
 pub struct Options<'a> {
     pub k8s: crate::k8s::Options,
     pub policies: Option<&'a Policies>,
     pub ignore: Option<&'a IgnoreFile>,
+    pub secrets: Option<SecretScan<'a>>,
 }
 
 /// What a scan found.
@@ -33,6 +39,8 @@ pub struct Outcome {
     pub files: usize,
     /// Findings a comment or the ignore file suppressed.
     pub suppressed: usize,
+    /// Credentials in Kubernetes and compose files, when `Options::secrets` is set.
+    pub secrets: Vec<Secret>,
 }
 
 /// One input file: its display name (relative to the scanned root) and text.
@@ -192,6 +200,14 @@ fn check_inputs(inputs: Vec<Input>, options: &Options, outcome: &mut Outcome) {
         let (findings, errors) = crate::k8s::check_all(&manifests, &options.k8s);
         found.extend(findings);
         outcome.errors.extend(errors);
+    }
+    if let Some(scan) = options.secrets {
+        for input in inputs.iter().filter(|i| i.kind != Kind::Dockerfile) {
+            // A parse error was already reported by the rules above, with its position.
+            if let Ok(secrets) = scan(&input.name, &input.text) {
+                outcome.secrets.extend(secrets);
+            }
+        }
     }
     if let Some(policies) = options.policies {
         for input in &inputs {
