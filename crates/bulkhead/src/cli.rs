@@ -49,6 +49,8 @@ pub enum Command {
     /// Manage the advisory database
     #[command(subcommand)]
     Db(DbCommand),
+    /// Check an image's cosign signatures and attestations against keys and a policy
+    Verify(crate::verify::VerifyArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

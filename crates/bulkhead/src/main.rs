@@ -5,6 +5,7 @@ mod db;
 mod output;
 mod progress;
 mod scan;
+mod verify;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -32,5 +33,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Image(args) => scan::image(&cli.global, &cache_dir, &args),
         cli::Command::Rootfs(args) => scan::rootfs(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
+        cli::Command::Verify(args) => verify::run(&cli.global, &args),
     }
 }
