@@ -176,23 +176,38 @@ fn analyze_layer(
         layer: Some(layer.clone()),
         ..LayerResult::default()
     };
-    let mut archive = tar::Archive::new(Trailer::new(tar_stream));
-    walk(&mut archive, &layer.digest, analyzers, limits, &mut result)
-        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
-
-    // The tar may end before the stream does (padding): hash what is left too.
-    let corrupt = |e: std::io::Error| fail(format!("truncated or corrupt layer: {e}"));
-    let (metered, diff_id, _) = archive
-        .into_inner()
-        .inner
-        .finish_into_inner()
-        .map_err(corrupt)?;
-    let (blob_digest, blob_size) = metered.inner.finish().map_err(corrupt)?;
     let mismatch = |what: &str, expected: &str, actual: String| {
         fail(format!(
             "{what} mismatch: expected {expected}, content gives {actual} (the blob is corrupt or was tampered with)"
         ))
     };
+    // An altered blob usually breaks decompression before the digest can be compared; when
+    // its bytes do not hash to the digest, that is the error to report.
+    let corrupt = |decoder: Decoder, e: std::io::Error| {
+        if let (Ok((actual, _)), Some(expected)) = (decoder.finish(), desc.digest.as_deref()) {
+            if actual != expected {
+                return mismatch("digest", expected, actual);
+            }
+        }
+        fail(format!("truncated or corrupt layer: {e}"))
+    };
+    let mut archive = tar::Archive::new(Trailer::new(tar_stream));
+    if let Err(e) = walk(&mut archive, &layer.digest, analyzers, limits, &mut result) {
+        return Err(corrupt(archive.into_inner().inner.into_inner().inner, e));
+    }
+
+    // The tar may end before the stream does (padding): hash what is left too.
+    let mut tar_stream = archive.into_inner().inner;
+    if let Err(e) = std::io::copy(&mut tar_stream, &mut std::io::sink()) {
+        return Err(corrupt(tar_stream.into_inner().inner, e));
+    }
+    let (metered, diff_id, _) = tar_stream
+        .finish_into_inner()
+        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
+    let (blob_digest, blob_size) = metered
+        .inner
+        .finish()
+        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
     if diff_id != desc.diff_id {
         return Err(mismatch("diff_id", &desc.diff_id, diff_id));
     }

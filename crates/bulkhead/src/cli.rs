@@ -42,7 +42,8 @@ impl Global {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), or an OCI / docker archive
+    /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a
+    /// registry reference (HOST[:PORT]/REPO[:TAG][@DIGEST])
     Image(ScanArgs),
     /// Scan a root filesystem on disk (an unpacked image, or / of a host)
     Rootfs(ScanArgs),
@@ -90,6 +91,19 @@ pub struct ScanArgs {
     /// Most bytes one layer may decompress to (guards against decompression bombs)
     #[arg(long, default_value_t = 32 << 30)]
     pub max_layer_size: u64,
+    /// Registry images: allow plain HTTP (and TLS without certificate checks)
+    #[arg(long)]
+    pub insecure: bool,
+    /// Registry images: the digest the reference must resolve to (a recorded `sha256:…`);
+    /// a different one is reported as an integrity finding
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
+    /// Registry username (else Docker's config.json and credential helpers)
+    #[arg(long, env = "BULKHEAD_USERNAME")]
+    pub username: Option<String>,
+    /// Registry password or token (prefer the environment variable)
+    #[arg(long, env = "BULKHEAD_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
 }
 
 fn exit_code(text: &str) -> Result<u8, String> {

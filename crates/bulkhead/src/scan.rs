@@ -18,11 +18,27 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             args.platform
         );
     };
+    if let Some(expected) = &args.expect_digest {
+        if !source::registry::is_sha256_digest(expected) {
+            bail!("--expect-digest {expected:?}: expected sha256:<64 lower-case hex digits>");
+        }
+    }
+    let credentials = match (&args.username, &args.password) {
+        (Some(username), Some(password)) => Some(source::registry::Credentials {
+            username: username.clone(),
+            password: password.clone(),
+        }),
+        (None, None) => None,
+        _ => bail!("--username and --password go together"),
+    };
     let select = source::SelectOptions {
         platform,
+        insecure: args.insecure,
+        credentials,
         ..Default::default()
     };
     let (image, blobs) = source::open_image(&args.target, &select)?;
+    let integrity = integrity(&image, args.expect_digest.as_deref());
     let analyzers = analyzers::default_analyzers();
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
@@ -47,7 +63,29 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             })
             .collect(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(
+        global, cache_dir, args, &filter, artifact, inventory, integrity,
+    )
+}
+
+/// Registry images always get an integrity section; local ones when a digest is expected.
+fn integrity(image: &source::Image, expected: Option<&str>) -> Option<report::Integrity> {
+    let remote = (image.kind == "registry")
+        .then(|| source::registry::Reference::parse(&image.name).ok())
+        .flatten();
+    if remote.is_none() && expected.is_none() {
+        return None;
+    }
+    let resolved = report::Resolved {
+        reference: remote
+            .as_ref()
+            .map_or_else(|| image.name.clone(), |r| r.to_string()),
+        by_tag: remote.as_ref().is_some_and(|r| r.digest.is_none()),
+        manifest_digest: &image.digest,
+        index_digest: image.index_digest.as_deref(),
+        config_digest: &image.config_digest,
+    };
+    Some(report::Integrity::assess(resolved, expected))
 }
 
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
@@ -64,7 +102,7 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    finish(global, cache_dir, args, &filter, artifact, inventory, None)
 }
 
 fn limits(args: &ScanArgs) -> Limits {
@@ -98,6 +136,7 @@ fn finish(
     filter: &Filter,
     artifact: Artifact,
     mut inventory: Inventory,
+    integrity: Option<report::Integrity>,
 ) -> anyhow::Result<u8> {
     inventory.assign_os();
     let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
@@ -153,6 +192,7 @@ fn finish(
         vulnerabilities: matches.vulnerabilities,
         summary: Default::default(),
         warnings,
+        integrity,
     };
     report.apply(filter);
     if !global.quiet {

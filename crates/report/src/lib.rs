@@ -1,8 +1,11 @@
 //! Reports. [`Report`] is the one model every format renders; its JSON form is a public
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
+mod integrity;
 mod json;
 mod table;
+
+pub use integrity::{Integrity, IntegrityFinding, Resolved};
 
 pub use json::write_json;
 pub use table::write_table;
@@ -27,6 +30,9 @@ pub struct Report {
     pub vulnerabilities: Vec<Vulnerability>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
+    /// Registry images, or any image with `--expect-digest`: digests and integrity findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Integrity>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +124,6 @@ impl Report {
 
     /// Findings that should fail a CI run under `--exit-code`.
     pub fn has_findings(&self) -> bool {
-        !self.vulnerabilities.is_empty()
+        !self.vulnerabilities.is_empty() || self.integrity.as_ref().is_some_and(Integrity::fails)
     }
 }

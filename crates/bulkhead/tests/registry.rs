@@ -1,0 +1,453 @@
+//! End-to-end registry pulls against a real registry (Debian's `docker-registry`, the CNCF
+//! distribution server) started per test on 127.0.0.1, with images pushed by real `skopeo`.
+//! Expected results come from scanning the same images as OCI layouts, and from the digests
+//! the builder and skopeo computed, never from the client under test.
+
+mod common;
+
+use common::registry::Registry;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SYFT_DEB: &str = "anchore+syft/syft/pkg/cataloger/debian/testdata";
+const POSTGRES_STATUS: &str = "quay+claircore/dpkg/testdata/postgresql.status";
+
+/// Debian 10 with real dpkg databases over three layers (gzip, zstd, plain), so it has
+/// packages and real vulnerabilities.
+fn debian_image() -> Built {
+    let mut replaced = layer(
+        "RUN apt-get install postgresql-client",
+        vec![file("var/lib/dpkg/status", fixture(POSTGRES_STATUS))],
+    );
+    replaced.compression = Compression::Zstd;
+    let mut extra = layer(
+        "COPY status.d /var/lib/dpkg/status.d",
+        vec![file(
+            "var/lib/dpkg/status.d/doc-examples",
+            fixture(&format!("{SYFT_DEB}/var/lib/dpkg/status.d/doc-examples")),
+        )],
+    );
+    extra.compression = Compression::None;
+    build(
+        &[
+            layer(
+                "ADD rootfs.tar /",
+                vec![
+                    os_release("debian", "10"),
+                    file(
+                        "var/lib/dpkg/status",
+                        fixture(&format!("{SYFT_DEB}/image-dpkg/var/lib/dpkg/status")),
+                    ),
+                ],
+            ),
+            extra,
+            replaced,
+        ],
+        "amd64",
+    )
+}
+
+/// An image with an OS and no packages: no vulnerabilities, so exit codes are integrity's.
+fn bare_image(id: &str, version: &str, arch: &str) -> Built {
+    build(&[layer("ADD os", vec![os_release(id, version)])], arch)
+}
+
+/// Runs bulkhead with the shared advisory cache and an empty Docker config unless `env`
+/// names another.
+fn run(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulkhead"));
+    cmd.args(args)
+        .env("BULKHEAD_CACHE_DIR", cache_with_os_feeds())
+        .env("DOCKER_CONFIG", empty.path())
+        .env("NO_COLOR", "1")
+        .env_remove("BULKHEAD_USERNAME")
+        .env_remove("BULKHEAD_PASSWORD");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    cmd.output().expect("run bulkhead")
+}
+
+fn json_of(out: &Output, what: &str) -> Value {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn scan_remote(reference: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["image", "--format", "json", "--quiet", "--insecure"];
+    args.extend_from_slice(extra);
+    args.push(reference);
+    json_of(&run(&args, &[]), reference)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn pull_by_tag_and_by_digest_equals_the_layout_scan() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let built = debian_image();
+    let layout = dir.path().join("oci");
+    oci_layout(&layout, &[("1", &built)]);
+    // skopeo gzips the uncompressed layer on the way, so the manifest changes; diff_ids and
+    // the config do not.
+    let pushed = registry.push(&layout, "1", "team/app:1", false);
+
+    let local = scan_json(&layout, &[]);
+    assert!(
+        local["vulnerabilities"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
+        "the image must have findings for the comparison to mean something"
+    );
+    let by_tag = scan_remote(&registry.reference("team/app:1"), &[]);
+    let by_digest = scan_remote(&registry.reference(&format!("team/app@{pushed}")), &[]);
+    for remote in [&by_tag, &by_digest] {
+        assert_eq!(remote["packages"], local["packages"]);
+        assert_eq!(remote["vulnerabilities"], local["vulnerabilities"]);
+        assert_eq!(remote["os"], local["os"]);
+        assert_eq!(remote["artifact"]["type"], "registry");
+        assert_eq!(remote["artifact"]["digest"], pushed.as_str());
+        assert_eq!(
+            remote["artifact"]["config_digest"],
+            built.config_digest.as_str()
+        );
+        let diff_ids = |r: &Value| -> Vec<Value> {
+            r["artifact"]["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["diff_id"].clone())
+                .collect()
+        };
+        assert_eq!(diff_ids(remote), diff_ids(&local));
+        let layer_digests: Vec<Value> = remote["artifact"]["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["digest"].clone())
+            .collect();
+        assert_eq!(layer_digests, registry.layer_digests(&pushed));
+        assert_eq!(remote["integrity"]["manifest_digest"], pushed.as_str());
+        assert_eq!(
+            remote["integrity"]["config_digest"],
+            built.config_digest.as_str()
+        );
+    }
+    assert_eq!(by_tag["integrity"]["pinned"], false);
+    assert_eq!(
+        by_tag["integrity"]["findings"][0]["id"],
+        "unpinned-reference"
+    );
+    assert_eq!(
+        by_tag["artifact"]["repo_tags"][0],
+        registry.reference("team/app:1").as_str()
+    );
+    assert_eq!(by_digest["integrity"]["pinned"], true);
+    assert_eq!(by_digest["integrity"]["findings"], serde_json::json!([]));
+}
+
+#[test]
+fn expect_digest_catches_a_moved_tag() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let first = bare_image("alpine", "3.19.1", "amd64");
+    let second = bare_image("alpine", "3.20.0", "amd64");
+    oci_layout(&dir.path().join("a"), &[("v", &first)]);
+    oci_layout(&dir.path().join("b"), &[("v", &second)]);
+    let reference = registry.reference("app:stable");
+    let recorded = registry.push(&dir.path().join("a"), "v", "app:stable", false);
+    let scan = |expected: &str| {
+        run(
+            &[
+                "image",
+                "--insecure",
+                "--quiet",
+                "--format",
+                "json",
+                "--exit-code",
+                "5",
+                "--expect-digest",
+                expected,
+                &reference,
+            ],
+            &[],
+        )
+    };
+    let same = scan(&recorded);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+
+    // Someone pushes another image under the same tag.
+    let moved_to = registry.push(&dir.path().join("b"), "v", "app:stable", false);
+    assert_ne!(moved_to, recorded);
+    let moved = scan(&recorded);
+    assert_eq!(moved.status.code(), Some(5), "{}", stderr(&moved));
+    let report: Value = serde_json::from_slice(&moved.stdout).unwrap();
+    let mismatch = report["integrity"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "digest-mismatch")
+        .expect("digest-mismatch finding");
+    assert_eq!(mismatch["severity"], "CRITICAL");
+    let message = mismatch["message"].as_str().unwrap();
+    assert!(
+        message.contains(&recorded) && message.contains(&moved_to),
+        "{message}"
+    );
+    assert_eq!(report["integrity"]["expected_digest"], recorded.as_str());
+
+    let malformed = scan("sha256:1234");
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(stderr(&malformed).contains("--expect-digest"));
+}
+
+#[test]
+fn multi_platform_index_with_platform() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let amd = bare_image("debian", "11", "amd64");
+    let arm = bare_image("alpine", "3.11.6", "arm64");
+    let layout = dir.path().join("multi");
+    oci_multiplatform(&layout, &[("linux/amd64", &amd), ("linux/arm64", &arm)]);
+    let index_digest = registry.push(&layout, "multi", "multi:1", true);
+    let reference = registry.reference("multi:1");
+
+    let amd_report = scan_remote(&reference, &[]);
+    assert_eq!(amd_report["os"]["family"], "debian");
+    assert_eq!(
+        amd_report["artifact"]["digest"],
+        amd.manifest_digest.as_str()
+    );
+    let arm_report = scan_remote(&reference, &["--platform", "linux/arm64"]);
+    assert_eq!(arm_report["os"]["family"], "alpine");
+    assert_eq!(
+        arm_report["artifact"]["digest"],
+        arm.manifest_digest.as_str()
+    );
+    assert_eq!(
+        arm_report["integrity"]["index_digest"],
+        index_digest.as_str()
+    );
+    let pinned = scan_remote(
+        &registry.reference(&format!("multi@{index_digest}")),
+        &["--platform", "linux/arm64"],
+    );
+    assert_eq!(pinned["artifact"]["digest"], arm.manifest_digest.as_str());
+
+    let out = run(
+        &[
+            "image",
+            "--insecure",
+            "--platform",
+            "linux/s390x",
+            &reference,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("linux/amd64") && err.contains("linux/arm64"),
+        "{err}"
+    );
+}
+
+/// Flips bytes in a blob in the registry's storage, keeping its size.
+fn tamper(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let middle = bytes.len() / 2;
+    let end = (middle + 16).min(bytes.len());
+    for b in &mut bytes[middle..end] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn tampered_blobs_in_the_registry_stop_the_scan() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let built = debian_image();
+    let layout = dir.path().join("oci");
+    oci_layout(&layout, &[("1", &built)]);
+    let pushed = registry.push(&layout, "1", "app:1", false);
+    let reference = registry.reference("app:1");
+    let scan = || run(&["image", "--insecure", "--quiet", &reference], &[]);
+    assert_eq!(scan().status.code(), Some(0));
+
+    // A layer: caught while streaming, naming the blob.
+    let layers = registry.layer_digests(&pushed);
+    let layer = layers[1].as_str().unwrap();
+    tamper(&registry.blob_path(layer));
+    let out = scan();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(layer) && err.contains("mismatch") && err.contains("tampered"),
+        "{err}"
+    );
+
+    // The config: caught before any layer is read.
+    tamper(&registry.blob_path(&built.config_digest));
+    let err = stderr(&scan());
+    assert!(
+        err.contains(&built.config_digest) && err.contains("digest mismatch"),
+        "{err}"
+    );
+
+    // The manifest: its bytes no longer hash to the digest the registry announces.
+    tamper(&registry.blob_path(&pushed));
+    let out = scan();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("manifest") && err.contains("digest mismatch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plain_http_needs_insecure() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let image = bare_image("alpine", "3.19.1", "amd64");
+    oci_layout(&dir.path().join("oci"), &[("v", &image)]);
+    registry.push(&dir.path().join("oci"), "v", "app:v", false);
+    let out = run(&["image", "--quiet", &registry.reference("app:v")], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--insecure") && err.contains(&registry.host()),
+        "{err}"
+    );
+}
+
+fn docker_config(dir: &Path, host: &str, user: &str, password: &str) {
+    use base64_engine::encode;
+    std::fs::create_dir_all(dir).unwrap();
+    let auth = encode(format!("{user}:{password}").as_bytes());
+    std::fs::write(
+        dir.join("config.json"),
+        format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .unwrap();
+}
+
+/// Standard base64 (RFC 4648), written here so the test does not share the client's encoder.
+mod base64_engine {
+    pub fn encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().fold(0u32, |n, b| (n << 8) | *b as u32) << (8 * (3 - chunk.len()));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn basic_auth_with_docker_config_and_credential_helper() {
+    let registry = Registry::start_with_htpasswd("alice", "correct horse");
+    let dir = tempfile::tempdir().unwrap();
+    let image = bare_image("alpine", "3.19.1", "amd64");
+    oci_layout(&dir.path().join("oci"), &[("v", &image)]);
+    registry.push(&dir.path().join("oci"), "v", "private/app:v", false);
+    let reference = registry.reference("private/app:v");
+    let args = [
+        "image",
+        "--insecure",
+        "--quiet",
+        "--format",
+        "json",
+        reference.as_str(),
+    ];
+
+    let anonymous = run(&args, &[]);
+    assert_eq!(anonymous.status.code(), Some(2));
+    let err = stderr(&anonymous);
+    assert!(
+        err.contains("authentication failed") && err.contains("docker login"),
+        "{err}"
+    );
+
+    let good = dir.path().join("good");
+    docker_config(&good, &registry.host(), "alice", "correct horse");
+    let report = json_of(&run(&args, &[("DOCKER_CONFIG", &good)]), "with config.json");
+    assert_eq!(report["artifact"]["digest"], image.manifest_digest.as_str());
+
+    let bad = dir.path().join("bad");
+    docker_config(&bad, &registry.host(), "alice", "wrong");
+    let out = run(&args, &[("DOCKER_CONFIG", &bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rejected") && err.contains(&bad.join("config.json").display().to_string()),
+        "{err}"
+    );
+
+    // A credential helper (the user's own program, named in config.json) supplies them.
+    let helper_dir = dir.path().join("helpers");
+    std::fs::create_dir_all(&helper_dir).unwrap();
+    let helper = helper_dir.join("docker-credential-bulkheadtest");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"correct horse\"}' \"$server\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let with_helper = dir.path().join("helper-config");
+    std::fs::create_dir_all(&with_helper).unwrap();
+    std::fs::write(
+        with_helper.join("config.json"),
+        format!(
+            r#"{{"credHelpers": {{"{}": "bulkheadtest"}}}}"#,
+            registry.host()
+        ),
+    )
+    .unwrap();
+    let path = std::env::join_paths(std::iter::once(helper_dir.clone()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let out = run(
+        &args,
+        &[("DOCKER_CONFIG", &with_helper), ("PATH", Path::new(&path))],
+    );
+    assert_eq!(
+        json_of(&out, "with helper")["artifact"]["digest"],
+        image.manifest_digest.as_str()
+    );
+
+    // Explicit flags win over the config.
+    let mut explicit = vec!["image", "--insecure", "--quiet", "--format", "json"];
+    explicit.extend([
+        "--username",
+        "alice",
+        "--password",
+        "correct horse",
+        reference.as_str(),
+    ]);
+    json_of(
+        &run(&explicit, &[("DOCKER_CONFIG", &bad)]),
+        "with --username",
+    );
+}
