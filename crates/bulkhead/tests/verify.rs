@@ -24,6 +24,8 @@ struct Setup {
     dir: tempfile::TempDir,
     digest: String,
     other_digest: String,
+    /// What the referrers fallback index lists so far.
+    referrers_index: std::cell::RefCell<Vec<Value>>,
 }
 
 fn setup() -> Setup {
@@ -57,6 +59,7 @@ fn setup() -> Setup {
         dir,
         digest,
         other_digest,
+        referrers_index: Default::default(),
     }
 }
 
@@ -97,6 +100,47 @@ impl Setup {
             None,
         );
         push::push_artifact(&self.host(), REPO, &sig_tag(&self.digest, "att"), &artifact);
+    }
+
+    /// Pushes `layer` in a manifest whose `subject` is image 1 and lists it in the OCI 1.1
+    /// fallback index tag `sha256-<hex>` (distribution 2.8 has no referrers API); returns the
+    /// artifact manifest's digest.
+    fn attach_as_referrer(&self, layer: reference::Layer, artifact_type: &str) -> String {
+        let image_manifest = std::fs::read(
+            self.dir
+                .path()
+                .join("layout-1/blobs/sha256")
+                .join(&self.digest[7..]),
+        )
+        .unwrap();
+        let artifact = reference::artifact_manifest(
+            &[layer],
+            Some(artifact_type),
+            Some((
+                &self.digest,
+                image_manifest.len() as u64,
+                "application/vnd.oci.image.manifest.v1+json",
+            )),
+        );
+        let artifact_digest = reference::sha256(&artifact.manifest);
+        push::push_artifact(&self.host(), REPO, &artifact_digest, &artifact);
+        let fallback_tag = self.digest.replace(':', "-");
+        let mut manifests = self.referrers_index.borrow_mut();
+        manifests.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": artifact_digest, "size": artifact.manifest.len(), "artifactType": artifact_type}));
+        let index = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": *manifests
+        }))
+        .unwrap();
+        push::put_manifest(
+            &self.host(),
+            REPO,
+            &fallback_tag,
+            &index,
+            "application/vnd.oci.image.index.v1+json",
+        );
+        artifact_digest
     }
 
     fn by_tag(&self) -> String {
@@ -267,38 +311,9 @@ fn ed25519_signature_found_through_oci_referrers() {
     let payload =
         reference::simple_signing_payload(&format!("{}/{REPO}", s.host()), &s.digest, Value::Null);
     let signature = key.sign(&payload);
-    let sig_type = "application/vnd.dev.cosign.artifact.sig.v1+json";
-    let manifest_1 = std::fs::read(
-        s.dir
-            .path()
-            .join("layout-1/blobs/sha256")
-            .join(&s.digest[7..]),
-    )
-    .unwrap();
-    let artifact = reference::artifact_manifest(
-        &[reference::signature_layer(payload, &signature)],
-        Some(sig_type),
-        Some((
-            &s.digest,
-            manifest_1.len() as u64,
-            "application/vnd.oci.image.manifest.v1+json",
-        )),
-    );
-    let artifact_digest = reference::sha256(&artifact.manifest);
-    push::push_artifact(&s.host(), REPO, &artifact_digest, &artifact);
-    // distribution 2.8 has no referrers API: clients use the OCI 1.1 fallback tag `sha256-<hex>`.
-    let index = serde_json::to_vec(&json!({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": artifact_digest,
-                       "size": artifact.manifest.len(), "artifactType": sig_type}]
-    }))
-    .unwrap();
-    push::put_manifest(
-        &s.host(),
-        REPO,
-        &s.digest.replace(':', "-"),
-        &index,
-        "application/vnd.oci.image.index.v1+json",
+    let artifact_digest = s.attach_as_referrer(
+        reference::signature_layer(payload, &signature),
+        "application/vnd.dev.cosign.artifact.sig.v1+json",
     );
     let (code, out) = json_verify(&["--key", path(&key.public), &s.by_digest()]);
     assert_eq!(code, 0, "{out:#}");
@@ -454,5 +469,70 @@ fn errors_exit_2() {
         out.status.code(),
         Some(2),
         "neither --key nor --policy is a usage error"
+    );
+}
+
+#[test]
+fn hostile_signature_and_attestation_layers_are_findings_not_crashes() {
+    let s = setup();
+    let key = s.key("release", KeyKind::P256);
+    let garbage = reference::Layer {
+        media_type: "application/vnd.dev.cosign.simplesigning.v1+json",
+        blob: b"\xff\xfe not json".to_vec(),
+        annotations: json!({"dev.cosignproject.cosign/signature": "A".repeat(10_000)}),
+    };
+    let deep = reference::Layer {
+        media_type: "application/vnd.dsse.envelope.v1+json",
+        blob: format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+        annotations: json!({}),
+    };
+    let signatures = reference::artifact_manifest(&[garbage], None, None);
+    push::push_artifact(&s.host(), REPO, &sig_tag(&s.digest, "sig"), &signatures);
+    let attestations = reference::artifact_manifest(&[deep], None, None);
+    push::push_artifact(&s.host(), REPO, &sig_tag(&s.digest, "att"), &attestations);
+    let (code, out) = json_verify(&["--key", path(&key.public), &s.by_tag()]);
+    assert_eq!(code, 1, "{out:#}");
+    assert_eq!(out["signatures"][0]["failure"], "malformed");
+    assert_eq!(out["attestations"][0]["failure"], "malformed");
+    assert!(out["attestations"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a DSSE envelope"));
+}
+
+#[test]
+fn attestation_found_through_oci_referrers_next_to_a_signature() {
+    let s = setup();
+    let key = s.key("release", KeyKind::Ed25519);
+    let payload = reference::simple_signing_payload("x/app", &s.digest, Value::Null);
+    let signature = key.sign(&payload);
+    s.attach_as_referrer(
+        reference::signature_layer(payload, &signature),
+        "application/vnd.dev.cosign.artifact.sig.v1+json",
+    );
+    let statement = reference::in_toto_statement(
+        &s.digest,
+        "https://slsa.dev/provenance/v1",
+        reference::slsa_v1_predicate(),
+    );
+    let envelope = reference::dsse_envelope(&statement, &key);
+    let att = s.attach_as_referrer(
+        reference::attestation_layer(envelope, "https://slsa.dev/provenance/v1"),
+        "application/vnd.dsse.envelope.v1+json",
+    );
+    let policy = write_policy(
+        &s,
+        "keys: {release: release.pub}\nattestations: [slsaprovenance1]\n",
+    );
+    let (code, out) = json_verify(&["--policy", path(&policy), &s.by_digest()]);
+    assert_eq!(code, 0, "{out:#}");
+    assert_eq!(out["signatures"][0]["verified"], true);
+    assert_eq!(
+        out["attestations"][0]["source"],
+        format!("referrer {att}").as_str()
+    );
+    assert_eq!(
+        out["attestations"][0]["provenance"]["builder_id"],
+        "https://github.com/actions/runner/github-hosted"
     );
 }
