@@ -8,7 +8,7 @@ mod paths;
 mod rootfs;
 mod squash;
 
-pub use layer::analyze_image;
+pub use layer::{analyze_image, analyze_image_cached, cache_key, LayerCache};
 pub use paths::normalize;
 pub use rootfs::analyze_rootfs;
 pub use squash::squash;

@@ -104,6 +104,9 @@ pub struct ScanArgs {
     /// Registry password or token (prefer the environment variable)
     #[arg(long, env = "BULKHEAD_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+    /// Analyse every layer afresh instead of reusing results of earlier scans
+    #[arg(long)]
+    pub no_layer_cache: bool,
 }
 
 fn exit_code(text: &str) -> Result<u8, String> {

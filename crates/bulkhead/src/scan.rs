@@ -43,7 +43,20 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
     let bars = Bars::new(&sizes, global.quiet);
-    let layers = artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?;
+    let cache = (!args.no_layer_cache)
+        .then(|| StoreLayerCache::open(cache_dir, &analyzers, limits(args), global.quiet))
+        .flatten();
+    let layers = match &cache {
+        Some(cache) => artifact::analyze_image_cached(
+            &image,
+            blobs.as_ref(),
+            &analyzers,
+            limits(args),
+            &bars,
+            cache,
+        )?,
+        None => artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?,
+    };
     let inventory = artifact::squash(&layers);
     let artifact = Artifact {
         name: image.name.clone(),
@@ -103,6 +116,50 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         layers: Vec::new(),
     };
     finish(global, cache_dir, args, &filter, artifact, inventory, None)
+}
+
+/// Layer results kept in the store's layer cache, so a layer seen before (same diff_id, same
+/// analyzer versions) is neither downloaded nor read again.
+struct StoreLayerCache {
+    cache: store::LayerCache,
+    key: String,
+}
+
+impl StoreLayerCache {
+    /// `None` (scan without it) when the cache cannot be opened.
+    fn open(
+        cache_dir: &Path,
+        analyzers: &[&dyn Analyzer],
+        limits: Limits,
+        quiet: bool,
+    ) -> Option<Self> {
+        match store::LayerCache::open(cache_dir) {
+            Ok(cache) => Some(StoreLayerCache {
+                cache,
+                key: artifact::cache_key(analyzers, limits),
+            }),
+            Err(e) => {
+                if !quiet {
+                    eprintln!("note: scanning without the layer cache: {e}");
+                }
+                None
+            }
+        }
+    }
+}
+
+impl artifact::LayerCache for StoreLayerCache {
+    fn get(&self, diff_id: &str) -> Option<artifact::LayerResult> {
+        let bytes = self.cache.get(diff_id, &self.key).ok()??;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn put(&self, diff_id: &str, result: &artifact::LayerResult) {
+        // A failed store only costs the next scan a download.
+        if let Ok(bytes) = serde_json::to_vec(result) {
+            let _ = self.cache.put(diff_id, &self.key, &bytes);
+        }
+    }
 }
 
 fn limits(args: &ScanArgs) -> Limits {

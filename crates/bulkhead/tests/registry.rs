@@ -15,19 +15,27 @@ const SYFT_DEB: &str = "anchore+syft/syft/pkg/cataloger/debian/testdata";
 const POSTGRES_STATUS: &str = "quay+claircore/dpkg/testdata/postgresql.status";
 
 /// Debian 10 with real dpkg databases over three layers (gzip, zstd, plain), so it has
-/// packages and real vulnerabilities.
-fn debian_image() -> Built {
+/// packages and real vulnerabilities. `marker` makes every layer unique to one test, so the
+/// layer cache the tests share never answers for another test's layers.
+fn debian_image(marker: &str) -> Built {
+    let mark = || file("etc/bulkhead-test-marker", marker);
     let mut replaced = layer(
         "RUN apt-get install postgresql-client",
-        vec![file("var/lib/dpkg/status", fixture(POSTGRES_STATUS))],
+        vec![
+            file("var/lib/dpkg/status", fixture(POSTGRES_STATUS)),
+            mark(),
+        ],
     );
     replaced.compression = Compression::Zstd;
     let mut extra = layer(
         "COPY status.d /var/lib/dpkg/status.d",
-        vec![file(
-            "var/lib/dpkg/status.d/doc-examples",
-            fixture(&format!("{SYFT_DEB}/var/lib/dpkg/status.d/doc-examples")),
-        )],
+        vec![
+            file(
+                "var/lib/dpkg/status.d/doc-examples",
+                fixture(&format!("{SYFT_DEB}/var/lib/dpkg/status.d/doc-examples")),
+            ),
+            mark(),
+        ],
     );
     extra.compression = Compression::None;
     build(
@@ -40,6 +48,7 @@ fn debian_image() -> Built {
                         "var/lib/dpkg/status",
                         fixture(&format!("{SYFT_DEB}/image-dpkg/var/lib/dpkg/status")),
                     ),
+                    mark(),
                 ],
             ),
             extra,
@@ -96,14 +105,15 @@ fn stderr(out: &Output) -> String {
 fn pull_by_tag_and_by_digest_equals_the_layout_scan() {
     let registry = Registry::start();
     let dir = tempfile::tempdir().unwrap();
-    let built = debian_image();
+    let built = debian_image("pull");
     let layout = dir.path().join("oci");
     oci_layout(&layout, &[("1", &built)]);
     // skopeo gzips the uncompressed layer on the way, so the manifest changes; diff_ids and
     // the config do not.
     let pushed = registry.push(&layout, "1", "team/app:1", false);
 
-    let local = scan_json(&layout, &[]);
+    // Without the layer cache, so the two scans share nothing but the advisories.
+    let local = scan_json(&layout, &["--no-layer-cache"]);
     assert!(
         local["vulnerabilities"]
             .as_array()
@@ -278,12 +288,24 @@ fn tamper(path: &Path) {
 fn tampered_blobs_in_the_registry_stop_the_scan() {
     let registry = Registry::start();
     let dir = tempfile::tempdir().unwrap();
-    let built = debian_image();
+    let built = debian_image("tamper");
     let layout = dir.path().join("oci");
     oci_layout(&layout, &[("1", &built)]);
     let pushed = registry.push(&layout, "1", "app:1", false);
     let reference = registry.reference("app:1");
-    let scan = || run(&["image", "--insecure", "--quiet", &reference], &[]);
+    // No layer cache: a layer verified and analysed once is (rightly) not fetched again.
+    let scan = || {
+        run(
+            &[
+                "image",
+                "--insecure",
+                "--quiet",
+                "--no-layer-cache",
+                &reference,
+            ],
+            &[],
+        )
+    };
     assert_eq!(scan().status.code(), Some(0));
 
     // A layer: caught while streaming, naming the blob.
@@ -450,4 +472,35 @@ fn basic_auth_with_docker_config_and_credential_helper() {
         &run(&explicit, &[("DOCKER_CONFIG", &bad)]),
         "with --username",
     );
+}
+
+#[test]
+fn second_scan_downloads_no_layer_blobs() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let built = debian_image("cache");
+    oci_layout(&dir.path().join("oci"), &[("1", &built)]);
+    let pushed = registry.push(&dir.path().join("oci"), "1", "cached:1", false);
+    let layers: Vec<String> = registry
+        .layer_digests(&pushed)
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect();
+    let reference = registry.reference("cached:1");
+
+    let first = scan_remote(&reference, &[]);
+    for layer in &layers {
+        assert_eq!(registry.blob_gets(layer), 1, "{layer} downloaded once");
+    }
+    let config_gets = registry.blob_gets(&built.config_digest);
+    let second = scan_remote(&reference, &[]);
+    for layer in &layers {
+        assert_eq!(registry.blob_gets(layer), 1, "{layer} not downloaded again");
+    }
+    // The manifest and config were fetched (and verified) again; only layers were skipped.
+    assert_eq!(registry.blob_gets(&built.config_digest), config_gets + 1);
+    assert_eq!(second["packages"], first["packages"]);
+    assert_eq!(second["vulnerabilities"], first["vulnerabilities"]);
+    assert_eq!(second["artifact"], first["artifact"]);
+    assert!(first["packages"].as_array().is_some_and(|p| !p.is_empty()));
 }
