@@ -536,3 +536,25 @@ fn attestation_found_through_oci_referrers_next_to_a_signature() {
         "https://github.com/actions/runner/github-hosted"
     );
 }
+
+#[test]
+fn cosign3_bundle_signature_found_through_referrers() {
+    let s = setup();
+    let key = s.key("release", KeyKind::P256);
+    let bundle = reference::sigstore_bundle(&reference::cosign3_sign_statement(&s.digest), &key);
+    let artifact = s.attach_as_referrer(
+        reference::bundle_layer(bundle),
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+    );
+    let (code, out) = json_verify(&["--key", path(&key.public), &s.by_tag()]);
+    assert_eq!(code, 0, "{out:#}");
+    assert_eq!(
+        out["signatures"][0]["source"],
+        format!("referrer {artifact}").as_str()
+    );
+    assert_eq!(out["signatures"][0]["digest"], s.digest.as_str());
+    let other = s.key("other", KeyKind::Ed25519);
+    let (code, out) = json_verify(&["--key", path(&other.public), &s.by_tag()]);
+    assert_eq!(code, 1, "{out:#}");
+    assert_eq!(out["signatures"][0]["failure"], "signature-mismatch");
+}

@@ -78,6 +78,9 @@ pub struct AttestationCheck {
     /// The SBOM document (the predicate) when `sbom` is set.
     #[serde(skip)]
     pub sbom_document: Option<Vec<u8>>,
+    /// The statement's sha256 subjects, once its signature verified.
+    #[serde(skip)]
+    pub subjects: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -106,7 +109,7 @@ pub fn check_attestation(
     image_digest: &str,
     keys: &[PublicKey],
 ) -> AttestationCheck {
-    let mut check = AttestationCheck {
+    let check = AttestationCheck {
         source: source.to_string(),
         layer_digest: layer_digest.to_string(),
         predicate_type: None,
@@ -118,6 +121,7 @@ pub fn check_attestation(
         failure: None,
         error: None,
         sbom_document: None,
+        subjects: Vec::new(),
     };
     let fail = |mut check: AttestationCheck, failure: Failure, error: String| {
         check.failure = Some(failure);
@@ -131,6 +135,21 @@ pub fn check_attestation(
         );
         return fail(check, Failure::PayloadTampered, why);
     }
+    check_envelope(check, envelope, image_digest, keys)
+}
+
+/// Checks a DSSE envelope's signature, statement and subject; `check` names where it came from.
+pub(crate) fn check_envelope(
+    mut check: AttestationCheck,
+    envelope: &[u8],
+    image_digest: &str,
+    keys: &[PublicKey],
+) -> AttestationCheck {
+    let fail = |mut check: AttestationCheck, failure: Failure, error: String| {
+        check.failure = Some(failure);
+        check.error = Some(error);
+        check
+    };
     let envelope = match dsse::parse(envelope) {
         Ok(envelope) => envelope,
         Err(why) => return fail(check, Failure::Malformed, why),
@@ -176,6 +195,7 @@ pub fn check_attestation(
         .iter()
         .filter_map(|s| s.digest.get("sha256").map(String::as_str))
         .collect();
+    check.subjects = subjects.iter().map(|h| format!("sha256:{h}")).collect();
     if !subjects.iter().any(|hex| hex.eq_ignore_ascii_case(wanted)) {
         let names: Vec<String> = subjects.iter().map(|h| format!("sha256:{h}")).collect();
         let why = format!(

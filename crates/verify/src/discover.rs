@@ -4,7 +4,9 @@
 use crate::attestation::check_attestation;
 use crate::cosign::{self, check_signature, SignatureLayer};
 use crate::store::{ArtifactStore, FetchError};
-use crate::{dsse, tag_for, AttestationCheck, Failure, PublicKey, SignatureCheck, Verification};
+use crate::{
+    bundle, dsse, tag_for, AttestationCheck, Failure, PublicKey, SignatureCheck, Verification,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -52,6 +54,7 @@ struct Layer {
 enum Kind {
     Signatures,
     Attestations,
+    Bundles,
 }
 
 /// Looks up everything attached to `image_digest` and checks it against `keys`. Errors are for
@@ -104,6 +107,9 @@ pub fn verify_image(
                 let kind = match referrer.artifact_type.as_deref() {
                     Some(cosign::SIGNATURE_ARTIFACT_TYPE) => Some(Kind::Signatures),
                     Some(dsse::ENVELOPE_MEDIA_TYPE) => Some(Kind::Attestations),
+                    Some(t) if t.starts_with(bundle::BUNDLE_ARTIFACT_TYPE_PREFIX) => {
+                        Some(Kind::Bundles)
+                    }
                     // cosign 2 attestations pushed as referrers carry no artifactType of their own
                     // choosing everywhere: decide by layer media type below.
                     _ => None,
@@ -163,9 +169,23 @@ fn read_manifest(
         ));
     }
     for layer in manifest.layers.iter().take(limits.max_layers) {
+        if matches!(kind, Some(Kind::Bundles)) {
+            match store.blob(&layer.digest, limits.max_envelope) {
+                Ok(blob) => {
+                    match bundle::check_bundle(source, &layer.digest, &blob, image_digest, keys) {
+                        bundle::Checked::Signature(check) => found.signatures.push(check),
+                        bundle::Checked::Attestation(check) => found.attestations.push(check),
+                    }
+                }
+                Err(error) => found
+                    .signatures
+                    .push(signature_failed(source, &layer.digest, error)),
+            }
+            continue;
+        }
         let is_signature = match kind {
             Some(Kind::Signatures) => true,
-            Some(Kind::Attestations) => false,
+            Some(Kind::Attestations | Kind::Bundles) => false,
             None => layer.media_type == cosign::SIMPLE_SIGNING_MEDIA_TYPE,
         };
         let is_attestation = matches!(kind, Some(Kind::Attestations))
@@ -222,21 +242,23 @@ fn signature_layer(
             image_digest,
             keys,
         ),
-        Err(error) => {
-            let (failure, error) = fetch_failure(error);
-            SignatureCheck {
-                source: source.to_string(),
-                layer_digest: layer.digest.clone(),
-                verified: false,
-                key_fingerprint: None,
-                key: None,
-                digest: None,
-                docker_reference: None,
-                claims: None,
-                failure: Some(failure),
-                error: Some(error),
-            }
-        }
+        Err(error) => signature_failed(source, &layer.digest, error),
+    }
+}
+
+fn signature_failed(source: &str, layer_digest: &str, error: FetchError) -> SignatureCheck {
+    let (failure, error) = fetch_failure(error);
+    SignatureCheck {
+        source: source.to_string(),
+        layer_digest: layer_digest.to_string(),
+        verified: false,
+        key_fingerprint: None,
+        key: None,
+        digest: None,
+        docker_reference: None,
+        claims: None,
+        failure: Some(failure),
+        error: Some(error),
     }
 }
 
@@ -254,6 +276,7 @@ fn attestation_failed(source: &str, layer_digest: &str, error: FetchError) -> At
         failure: Some(failure),
         error: Some(error),
         sbom_document: None,
+        subjects: Vec::new(),
     }
 }
 

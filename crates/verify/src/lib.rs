@@ -4,6 +4,7 @@
 //! out); [`discover`] finds the signature and attestation artifacts through an [`ArtifactStore`].
 
 pub mod attestation;
+pub mod bundle;
 pub mod cosign;
 mod discover;
 pub mod dsse;

@@ -425,3 +425,59 @@ fn attached_sbom_is_returned_for_scanning() {
     assert_eq!(parsed, bom);
     assert_eq!(found.attestations_of("cyclonedx").count(), 1);
 }
+
+#[test]
+fn cosign3_bundles_are_signatures_or_attestations_by_predicate_type() {
+    use verify::bundle::{check_bundle, Checked};
+    let dir = tempfile::tempdir().unwrap();
+    let pair = Keypair::generate(dir.path(), "p256", KeyKind::P256);
+    let other = Keypair::generate(dir.path(), "other", KeyKind::P256);
+    let bundle = reference::sigstore_bundle(&reference::cosign3_sign_statement(IMAGE), &pair);
+    let digest = reference::sha256(&bundle);
+    let Checked::Signature(signature) = check_bundle("t", &digest, &bundle, IMAGE, &[key(&pair)])
+    else {
+        panic!("a sign/v1 statement is a signature");
+    };
+    assert!(signature.verified, "{signature:?}");
+    assert_eq!(
+        signature.key_fingerprint.as_deref(),
+        Some(pair.fingerprint().as_str())
+    );
+    let Checked::Signature(wrong) = check_bundle("t", &digest, &bundle, IMAGE, &[key(&other)])
+    else {
+        panic!("still a signature");
+    };
+    assert_eq!(wrong.failure, Some(Failure::SignatureMismatch));
+    let for_other = reference::sigstore_bundle(&reference::cosign3_sign_statement(OTHER), &pair);
+    let Checked::Signature(mismatch) = check_bundle(
+        "t",
+        &reference::sha256(&for_other),
+        &for_other,
+        IMAGE,
+        &[key(&pair)],
+    ) else {
+        panic!("still a signature");
+    };
+    assert_eq!(mismatch.failure, Some(Failure::DigestMismatch));
+    assert_eq!(mismatch.digest.as_deref(), Some(OTHER));
+    let statement = reference::in_toto_statement(
+        IMAGE,
+        "https://slsa.dev/provenance/v1",
+        reference::slsa_v1_predicate(),
+    );
+    let provenance = reference::sigstore_bundle(&statement, &pair);
+    let Checked::Attestation(att) = check_bundle(
+        "t",
+        &reference::sha256(&provenance),
+        &provenance,
+        IMAGE,
+        &[key(&pair)],
+    ) else {
+        panic!("provenance is an attestation");
+    };
+    assert!(att.verified, "{att:?}");
+    assert_eq!(
+        att.provenance.unwrap().source_repo.as_deref(),
+        Some("https://github.com/example/app")
+    );
+}

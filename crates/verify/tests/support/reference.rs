@@ -350,3 +350,33 @@ pub fn sign_decode(signature: &str) -> Vec<u8> {
         .decode(signature)
         .unwrap()
 }
+
+/// A cosign 3 image signature: a sigstore bundle (v0.3) whose DSSE envelope holds an in-toto
+/// statement of type `https://sigstore.dev/cosign/sign/v1` about the image digest.
+pub fn sigstore_bundle(statement: &[u8], key: &Keypair) -> Vec<u8> {
+    let envelope: Value = serde_json::from_slice(&dsse_envelope(statement, key)).unwrap();
+    serde_json::to_vec(&json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"publicKey": {"hint": key.fingerprint()}, "tlogEntries": []},
+        "dsseEnvelope": envelope
+    }))
+    .unwrap()
+}
+
+pub fn cosign3_sign_statement(digest: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"digest": {"sha256": digest.strip_prefix("sha256:").unwrap()}}],
+        "predicateType": "https://sigstore.dev/cosign/sign/v1",
+        "predicate": {}
+    }))
+    .unwrap()
+}
+
+pub fn bundle_layer(bundle: Vec<u8>) -> Layer {
+    Layer {
+        media_type: "application/vnd.dev.sigstore.bundle.v0.3+json",
+        blob: bundle,
+        annotations: json!({}),
+    }
+}
