@@ -356,33 +356,13 @@ fn plain_http_needs_insecure() {
 }
 
 fn docker_config(dir: &Path, host: &str, user: &str, password: &str) {
-    use base64_engine::encode;
     std::fs::create_dir_all(dir).unwrap();
-    let auth = encode(format!("{user}:{password}").as_bytes());
+    let auth = common::registry::b64(format!("{user}:{password}").as_bytes(), false);
     std::fs::write(
         dir.join("config.json"),
         format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#),
     )
     .unwrap();
-}
-
-/// Standard base64 (RFC 4648), written here so the test does not share the client's encoder.
-mod base64_engine {
-    pub fn encode(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk.iter().fold(0u32, |n, b| (n << 8) | *b as u32) << (8 * (3 - chunk.len()));
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
 }
 
 #[test]
@@ -503,4 +483,47 @@ fn second_scan_downloads_no_layer_blobs() {
     assert_eq!(second["vulnerabilities"], first["vulnerabilities"]);
     assert_eq!(second["artifact"], first["artifact"]);
     assert!(first["packages"].as_array().is_some_and(|p| !p.is_empty()));
+}
+
+#[test]
+fn bearer_token_flow_against_a_token_mode_registry() {
+    let token = common::registry::TokenServer::start("bob", "hunter22");
+    let registry = Registry::start_with_token(&token);
+    let dir = tempfile::tempdir().unwrap();
+    let image = bare_image("alpine", "3.18.4", "amd64");
+    oci_layout(&dir.path().join("oci"), &[("v", &image)]);
+    registry.push(&dir.path().join("oci"), "v", "tokened/app:v", false);
+    let reference = registry.reference("tokened/app:v");
+    let args = [
+        "image",
+        "--insecure",
+        "--quiet",
+        "--format",
+        "json",
+        reference.as_str(),
+    ];
+
+    let anonymous = run(&args, &[]);
+    assert_eq!(anonymous.status.code(), Some(2));
+    assert!(stderr(&anonymous).contains("token server"), "{}", stderr(&anonymous));
+
+    let before = token.issued.load(std::sync::atomic::Ordering::SeqCst);
+    let good = dir.path().join("good");
+    docker_config(&good, &registry.host(), "bob", "hunter22");
+    let report = json_of(&run(&args, &[("DOCKER_CONFIG", &good)]), "token flow");
+    assert_eq!(report["artifact"]["digest"], image.manifest_digest.as_str());
+    assert!(
+        token.issued.load(std::sync::atomic::Ordering::SeqCst) > before,
+        "a token was issued"
+    );
+
+    let bad = dir.path().join("bad");
+    docker_config(&bad, &registry.host(), "bob", "wrong");
+    let out = run(&args, &[("DOCKER_CONFIG", &bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("token server") && err.contains("rejected"),
+        "{err}"
+    );
 }

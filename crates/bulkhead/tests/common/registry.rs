@@ -29,18 +29,33 @@ pub struct Registry {
 impl Registry {
     /// An anonymous registry.
     pub fn start() -> Registry {
-        Self::launch(None)
+        Self::launch(None, None)
     }
 
     /// A registry that wants HTTP basic auth (bcrypt htpasswd made by `htpasswd -Bbn`).
     pub fn start_with_htpasswd(user: &str, password: &str) -> Registry {
-        Self::launch(Some((user, password)))
+        Self::launch(Some((user, password)), None)
     }
 
-    fn launch(auth: Option<(&str, &str)>) -> Registry {
+    /// A registry in token mode: clients are sent to `token`'s realm for a JWT, which the
+    /// registry checks against the token server's certificate.
+    pub fn start_with_token(token: &TokenServer) -> Registry {
+        let mut registry = Self::launch(None, Some(token));
+        registry.creds = Some(format!("{}:{}", token.user, token.password));
+        registry
+    }
+
+    fn launch(auth: Option<(&str, &str)>, token: Option<&TokenServer>) -> Registry {
         require("docker-registry");
         let mut dir = tempfile::tempdir().expect("temp dir");
         let mut auth_yaml = String::new();
+        if let Some(token) = token {
+            auth_yaml = format!(
+                "auth:\n  token:\n    realm: {}\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
+                token.realm(),
+                token.cert.display()
+            );
+        }
         if let Some((user, password)) = auth {
             require("htpasswd");
             let out = Command::new("htpasswd")
@@ -200,6 +215,198 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+pub const TOKEN_SERVICE: &str = "bulkhead-test-registry";
+pub const TOKEN_ISSUER: &str = "bulkhead-test-token-issuer";
+
+/// The token server of the distribution spec's auth flow, small enough to read: it answers
+/// `GET /token?service=…&scope=…` carrying the right basic credentials with a JWT (RS256,
+/// signed by the real `openssl` CLI, its certificate in the `x5c` header) granting the
+/// scopes asked for, and 401 otherwise. The registry verifies the JWT itself.
+pub struct TokenServer {
+    pub user: String,
+    pub password: String,
+    pub port: u16,
+    pub cert: PathBuf,
+    /// How many tokens were issued.
+    pub issued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+impl TokenServer {
+    pub fn start(user: &str, password: &str) -> TokenServer {
+        require("openssl");
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("token.key");
+        let cert = dir.path().join("token.crt");
+        let out = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args(["-subj", "/CN=bulkhead-test-token-issuer", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("run openssl");
+        assert!(out.status.success(), "openssl req: {out:?}");
+        let der = Command::new("openssl")
+            .args(["x509", "-outform", "DER", "-in"])
+            .arg(&cert)
+            .output()
+            .expect("run openssl");
+        let x5c = b64(&der.stdout, false);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let expected = format!(
+            "Basic {}",
+            b64(format!("{user}:{password}").as_bytes(), false)
+        );
+        let (counter, key_path) = (issued.clone(), key.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let _ = answer_token_request(stream, &expected, &key_path, &x5c, &counter);
+            }
+        });
+        TokenServer {
+            user: user.into(),
+            password: password.into(),
+            port,
+            cert,
+            issued,
+            _dir: dir,
+        }
+    }
+
+    pub fn realm(&self) -> String {
+        format!("http://127.0.0.1:{}/token", self.port)
+    }
+}
+
+fn answer_token_request(
+    mut stream: TcpStream,
+    expected_auth: &str,
+    key: &Path,
+    x5c: &str,
+    issued: &std::sync::atomic::AtomicUsize,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16384 {
+        if stream.read(&mut byte)? == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let target = head.split(' ').nth(1).unwrap_or_default();
+    let authorized = head.lines().any(|l| {
+        l.split_once(':').is_some_and(|(k, v)| {
+            k.eq_ignore_ascii_case("authorization") && v.trim() == expected_auth
+        })
+    });
+    let query = target.split_once('?').map_or("", |(_, q)| q);
+    let access: Vec<serde_json::Value> = query
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("scope="))
+        .flat_map(|s| percent_decode(s).split(' ').map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|scope| {
+            let mut parts = scope.splitn(3, ':');
+            let (kind, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
+            Some(serde_json::json!({"type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>()}))
+        })
+        .collect();
+    if !target.starts_with("/token") || !authorized {
+        let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#;
+        return write!(
+            stream,
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5c": [x5c]});
+    let claims = serde_json::json!({
+        "iss": TOKEN_ISSUER, "sub": "test", "aud": TOKEN_SERVICE,
+        "exp": now + 600, "nbf": now - 60, "iat": now - 60,
+        "jti": format!("t{now}{}", issued.load(std::sync::atomic::Ordering::SeqCst)),
+        "access": access,
+    });
+    let signing_input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes(), true),
+        b64(claims.to_string().as_bytes(), true)
+    );
+    let input_file = key.with_extension(format!(
+        "in{}",
+        issued.load(std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::write(&input_file, &signing_input)?;
+    let signature = Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(key)
+        .arg(&input_file)
+        .output()?;
+    let jwt = format!("{signing_input}.{}", b64(&signature.stdout, true));
+    issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let body = serde_json::json!({"token": jwt, "expires_in": 600}).to_string();
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Base64 (RFC 4648), standard or URL-safe without padding; written here so the tests do not
+/// share the client's encoder.
+pub fn b64(bytes: &[u8], url: bool) -> String {
+    let alphabet: &[u8] = if url {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | *b as u32) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else if !url {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn free_port() -> u16 {
