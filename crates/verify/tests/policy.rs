@@ -187,3 +187,30 @@ fn bad_policies_are_errors_naming_the_problem() {
         assert!(error.contains(expected), "{text:?}: {error}");
     }
 }
+
+#[test]
+fn required_attestations_must_be_signed_by_a_policy_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Keypair::generate(dir.path(), "a", KeyKind::P256);
+    let outsider = Keypair::generate(dir.path(), "outsider", KeyKind::Ed25519);
+    let p = policy(
+        dir.path(),
+        "keys: {a: a.pub}\nattestations: [slsaprovenance1]\n",
+    );
+    let statement = reference::in_toto_statement(
+        IMAGE,
+        "https://slsa.dev/provenance/v1",
+        reference::slsa_v1_predicate(),
+    );
+    let envelope = reference::dsse_envelope(&statement, &outsider);
+    // Verified with a key given on the command line, which the policy does not name.
+    let extra = PublicKey::from_file(&outsider.public).unwrap();
+    let mut keys = p.keys.clone();
+    keys.push(extra);
+    let att = check_attestation("t", &reference::sha256(&envelope), &envelope, IMAGE, &keys);
+    assert!(att.verified);
+    let sig = signature(&a, &p.keys);
+    let violations = p.check_verification(&found(vec![sig], vec![att]));
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].rule, "attestations");
+}
