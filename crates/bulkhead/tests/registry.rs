@@ -505,7 +505,11 @@ fn bearer_token_flow_against_a_token_mode_registry() {
 
     let anonymous = run(&args, &[]);
     assert_eq!(anonymous.status.code(), Some(2));
-    assert!(stderr(&anonymous).contains("token server"), "{}", stderr(&anonymous));
+    assert!(
+        stderr(&anonymous).contains("token server"),
+        "{}",
+        stderr(&anonymous)
+    );
 
     let before = token.issued.load(std::sync::atomic::Ordering::SeqCst);
     let good = dir.path().join("good");
@@ -526,4 +530,71 @@ fn bearer_token_flow_against_a_token_mode_registry() {
         err.contains("token server") && err.contains("rejected"),
         "{err}"
     );
+}
+
+/// The client API the verify command builds on: tags, manifests, blobs, referrers (the
+/// registry here predates the OCI 1.1 referrers API, so the `sha256-<hex>` tag schema is used).
+#[test]
+fn client_tags_manifests_blobs_and_referrers() {
+    use source::registry::{Client, Reference, RegistryOptions};
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let image = bare_image("alpine", "3.17.0", "amd64");
+    oci_layout(&dir.path().join("oci"), &[("v", &image)]);
+    let digest = registry.push(&dir.path().join("oci"), "v", "lib/app:1.0", false);
+    registry.push(&dir.path().join("oci"), "v", "lib/app:latest", false);
+
+    let reference = Reference::parse(&registry.reference("lib/app:1.0")).unwrap();
+    let options = RegistryOptions {
+        insecure: true,
+        docker_config: Some(dir.path().join("no-docker-config")),
+        ..RegistryOptions::default()
+    };
+    let client = Client::new(&reference, &options).unwrap();
+    let mut tags = client.tags().unwrap();
+    tags.sort();
+    assert_eq!(tags, ["1.0", "latest"]);
+    let fetched = client.manifest("1.0").unwrap();
+    assert_eq!(fetched.digest, digest);
+    assert_eq!(
+        fetched.media_type,
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    assert_eq!(client.manifest(&digest).unwrap().bytes, fetched.bytes);
+    assert_eq!(
+        client.blob(&image.config_digest, 1 << 20).unwrap(),
+        image.config
+    );
+    let err = client
+        .blob(&image.config_digest, 8)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("limit"), "{err}");
+    assert!(matches!(
+        client.manifest("nope"),
+        Err(source::registry::Error::NotFound { .. })
+    ));
+    assert!(client.referrers(&digest, None).unwrap().is_empty());
+
+    // Two artifacts "referring" to the image, as an index under the fallback tag.
+    let sig = bare_image("alpine", "0.0.1", "amd64");
+    let att = bare_image("alpine", "0.0.2", "arm64");
+    let layout = dir.path().join("referrers");
+    oci_multiplatform(&layout, &[("linux/amd64", &sig), ("linux/arm64", &att)]);
+    let fallback_tag = format!("lib/app:sha256-{}", &digest["sha256:".len()..]);
+    registry.push(&layout, "multi", &fallback_tag, true);
+    let found: Vec<String> = client
+        .referrers(&digest, None)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(
+        found,
+        [sig.manifest_digest.clone(), att.manifest_digest.clone()]
+    );
+    assert!(client
+        .referrers(&digest, Some("application/vnd.dev.sigstore.bundle+json"))
+        .unwrap()
+        .is_empty());
 }
