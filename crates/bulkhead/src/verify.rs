@@ -5,7 +5,7 @@ use crate::cli::{Format, Global};
 use anyhow::{bail, Context};
 use clap::Args;
 use serde::Serialize;
-use source::registry::{Client, Credentials, Reference, RegistryOptions};
+use source::registry::{Credentials, Reference, RegistryOptions};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use verify::{Policy, PublicKey, Verification, Violation};
@@ -144,12 +144,6 @@ fn fetch(
         credentials,
         ..Default::default()
     };
-    let client = Client::new(reference, &options)?;
-    // The digest the tag (or digest) names right now: an index digest for multi-platform
-    // images, which is what `cosign sign` signs.
-    let manifest = client
-        .manifest(reference.tag_or_digest())
-        .with_context(|| format!("cannot resolve {}", args.reference))?;
     let mut all_keys = keys.to_vec();
     for key in policy.map_or(&[][..], |p| &p.keys) {
         if !all_keys
@@ -159,13 +153,8 @@ fn fetch(
             all_keys.push(key.clone());
         }
     }
-    let found = verify::verify_image(
-        &client,
-        &args.reference,
-        &manifest.digest,
-        &all_keys,
-        verify::Limits::default(),
-    )?;
+    let found = verify::verify_reference(reference, &options, &all_keys, verify::Limits::default())
+        .with_context(|| format!("cannot verify {}", args.reference))?;
     Ok(found)
 }
 

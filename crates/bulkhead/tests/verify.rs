@@ -558,3 +558,30 @@ fn cosign3_bundle_signature_found_through_referrers() {
     assert_eq!(code, 1, "{out:#}");
     assert_eq!(out["signatures"][0]["failure"], "signature-mismatch");
 }
+
+#[test]
+fn attached_sbom_is_fetched_from_the_registry_for_scanning() {
+    let s = setup();
+    let key = s.key("release", KeyKind::P256);
+    let bom = json!({"bomFormat": "CycloneDX", "specVersion": "1.5",
+                     "components": [{"type": "library", "name": "zlib", "version": "1.2.13",
+                                     "purl": "pkg:deb/debian/zlib@1.2.13"}]});
+    s.attest(&key, "https://cyclonedx.org/bom", bom.clone());
+    let reference = source::registry::Reference::parse(&s.by_tag()).unwrap();
+    let options = source::registry::RegistryOptions {
+        insecure: true,
+        ..Default::default()
+    };
+    let keys = [verify::PublicKey::from_file(&key.public).unwrap()];
+    let (format, document) = verify::attached_sbom(&reference, &options, &keys)
+        .unwrap()
+        .expect("an SBOM attestation");
+    assert_eq!(format, verify::SbomFormat::CycloneDx);
+    assert_eq!(serde_json::from_slice::<Value>(&document).unwrap(), bom);
+    // Not signed by this key: no SBOM is handed out.
+    let other = s.key("other", KeyKind::Ed25519);
+    let keys = [verify::PublicKey::from_file(&other.public).unwrap()];
+    assert!(verify::attached_sbom(&reference, &options, &keys)
+        .unwrap()
+        .is_none());
+}

@@ -11,6 +11,7 @@ pub mod dsse;
 mod glob;
 pub mod keys;
 pub mod policy;
+mod remote;
 mod store;
 
 pub use attestation::{AttestationCheck, Provenance, SbomFormat};
@@ -18,6 +19,7 @@ pub use cosign::SignatureCheck;
 pub use discover::{verify_image, Limits};
 pub use keys::{KeyError, PublicKey};
 pub use policy::{Policy, PolicyError, Violation};
+pub use remote::{attached_sbom, verify_reference};
 pub use store::{ArtifactStore, FetchError, Fetched, Referrer};
 
 use serde::Serialize;
