@@ -181,3 +181,31 @@ fn split_tag(reference: &str) -> (PathBuf, Option<String>) {
         _ => (PathBuf::from(reference), None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::registry_reference;
+
+    #[test]
+    fn registry_references_versus_file_names() {
+        let r = registry_reference("host:5000/team/app:1.4").unwrap();
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("host:5000", "team/app")
+        );
+        assert_eq!(
+            registry_reference("alpine:3.19").unwrap().repository,
+            "library/alpine"
+        );
+        for local in [
+            "app.tar",
+            "image.tar.gz",
+            "./layout",
+            "/abs/dir",
+            "Upper/Case",
+        ] {
+            assert!(registry_reference(local).is_none(), "{local}");
+        }
+        assert!(registry_reference("docker.io/library/app.tar").is_some());
+    }
+}

@@ -138,10 +138,14 @@ fn is_host(host: &str) -> bool {
         Some((name, port)) => (name, Some(port)),
         None => (host, None),
     };
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+    let label_ok = |label: &str| {
+        label.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && label.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    name.split('.').all(label_ok)
         && port
             .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
 }
@@ -242,6 +246,9 @@ mod tests {
             "app:-x",
             "host:port/app",
             "app:1 2",
+            "./layout",
+            "../x/app",
+            "-host.io/app",
         ] {
             assert!(Reference::parse(bad).is_err(), "{bad:?} should be rejected");
         }
