@@ -12,7 +12,7 @@ cd "$ROOT"
 OUT=bench/out
 IMAGE=$OUT/registry-image
 CACHE=$OUT/registry-cache
-OSV=${OSV:-$ROOT/../shared/data/osv}
+OSV=${OSV:-${BULKHEAD_SHARED:-$ROOT/../shared}/data/osv}
 BIN=${BULKHEAD:-target/release/bulkhead}
 RUNS=${RUNS:-1}
 mkdir -p "$OUT"
