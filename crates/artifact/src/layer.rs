@@ -18,13 +18,65 @@ pub fn analyze_image(
     limits: Limits,
     progress: &dyn Progress,
 ) -> Result<Vec<LayerResult>, ArtifactError> {
+    analyze_image_cached(image, blobs, analyzers, limits, progress, &NoCache)
+}
+
+/// Results of earlier scans, by diff_id, for this set of analyzers and limits
+/// ([`cache_key`]). Lookups and stores must not fail the scan: a miss is fine.
+pub trait LayerCache: Sync {
+    fn get(&self, diff_id: &str) -> Option<LayerResult>;
+    fn put(&self, diff_id: &str, result: &LayerResult);
+}
+
+struct NoCache;
+impl LayerCache for NoCache {
+    fn get(&self, _: &str) -> Option<LayerResult> {
+        None
+    }
+    fn put(&self, _: &str, _: &LayerResult) {}
+}
+
+/// What a cached layer result depends on besides the layer: each analyzer's name and
+/// version, and the file size cap.
+pub fn cache_key(analyzers: &[&dyn Analyzer], limits: Limits) -> String {
+    let mut names: Vec<String> = analyzers
+        .iter()
+        .map(|a| format!("{}@{}", a.name(), a.version()))
+        .collect();
+    names.sort();
+    format!("{};max_file_size={}", names.join(","), limits.max_file_size)
+}
+
+/// [`analyze_image`], skipping (not even opening) layers whose diff_id the cache knows.
+/// diff_ids come from the digest-checked config, and a layer is only stored after its
+/// diff_id and digest were verified, so a hit is the same content.
+pub fn analyze_image_cached(
+    image: &Image,
+    blobs: &dyn BlobStore,
+    analyzers: &[&dyn Analyzer],
+    limits: Limits,
+    progress: &dyn Progress,
+    cache: &dyn LayerCache,
+) -> Result<Vec<LayerResult>, ArtifactError> {
     image
         .layers
         .par_iter()
         .enumerate()
         .map(|(index, desc)| {
             progress.layer_started(index, desc.size);
-            let result = analyze_layer(index, desc, blobs, analyzers, limits, progress);
+            let result = match cache.get(&desc.diff_id) {
+                Some(mut cached) => {
+                    // The same layer may sit at another position in another image.
+                    cached.layer = Some(LayerRef {
+                        index,
+                        digest: desc.diff_id.clone(),
+                        created_by: desc.created_by.clone(),
+                    });
+                    Ok(cached)
+                }
+                None => analyze_layer(index, desc, blobs, analyzers, limits, progress)
+                    .inspect(|fresh| cache.put(&desc.diff_id, fresh)),
+            };
             progress.layer_finished(index);
             result
         })
@@ -176,23 +228,38 @@ fn analyze_layer(
         layer: Some(layer.clone()),
         ..LayerResult::default()
     };
-    let mut archive = tar::Archive::new(Trailer::new(tar_stream));
-    walk(&mut archive, &layer.digest, analyzers, limits, &mut result)
-        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
-
-    // The tar may end before the stream does (padding): hash what is left too.
-    let corrupt = |e: std::io::Error| fail(format!("truncated or corrupt layer: {e}"));
-    let (metered, diff_id, _) = archive
-        .into_inner()
-        .inner
-        .finish_into_inner()
-        .map_err(corrupt)?;
-    let (blob_digest, blob_size) = metered.inner.finish().map_err(corrupt)?;
     let mismatch = |what: &str, expected: &str, actual: String| {
         fail(format!(
             "{what} mismatch: expected {expected}, content gives {actual} (the blob is corrupt or was tampered with)"
         ))
     };
+    // An altered blob usually breaks decompression before the digest can be compared; when
+    // its bytes do not hash to the digest, that is the error to report.
+    let corrupt = |decoder: Decoder, e: std::io::Error| {
+        if let (Ok((actual, _)), Some(expected)) = (decoder.finish(), desc.digest.as_deref()) {
+            if actual != expected {
+                return mismatch("digest", expected, actual);
+            }
+        }
+        fail(format!("truncated or corrupt layer: {e}"))
+    };
+    let mut archive = tar::Archive::new(Trailer::new(tar_stream));
+    if let Err(e) = walk(&mut archive, &layer.digest, analyzers, limits, &mut result) {
+        return Err(corrupt(archive.into_inner().inner.into_inner().inner, e));
+    }
+
+    // The tar may end before the stream does (padding): hash what is left too.
+    let mut tar_stream = archive.into_inner().inner;
+    if let Err(e) = std::io::copy(&mut tar_stream, &mut std::io::sink()) {
+        return Err(corrupt(tar_stream.into_inner().inner, e));
+    }
+    let (metered, diff_id, _) = tar_stream
+        .finish_into_inner()
+        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
+    let (blob_digest, blob_size) = metered
+        .inner
+        .finish()
+        .map_err(|e| fail(format!("truncated or corrupt layer: {e}")))?;
     if diff_id != desc.diff_id {
         return Err(mismatch("diff_id", &desc.diff_id, diff_id));
     }

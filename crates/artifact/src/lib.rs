@@ -9,7 +9,7 @@ mod rootfs;
 mod squash;
 mod tree;
 
-pub use layer::analyze_image;
+pub use layer::{analyze_image, analyze_image_cached, cache_key, LayerCache};
 pub use paths::normalize;
 pub use rootfs::analyze_rootfs;
 pub use squash::{secrets, squash};

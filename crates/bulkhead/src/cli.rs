@@ -42,7 +42,8 @@ impl Global {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), or an OCI / docker archive
+    /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a
+    /// registry reference (HOST[:PORT]/REPO[:TAG][@DIGEST])
     Image(ScanArgs),
     /// Scan a root filesystem on disk (an unpacked image, or / of a host)
     Rootfs(ScanArgs),
@@ -59,6 +60,8 @@ pub enum Command {
     /// Manage the advisory database
     #[command(subcommand)]
     Db(DbCommand),
+    /// Check an image's cosign signatures and attestations against keys and a policy
+    Verify(crate::verify::VerifyArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
@@ -164,6 +167,22 @@ pub struct ScanArgs {
     /// Files to leave out (fs and rootfs; globs over the path relative to the target)
     #[arg(long, value_delimiter = ',')]
     pub skip_files: Vec<String>,
+    /// Registry images: allow plain HTTP (and TLS without certificate checks)
+    #[arg(long)]
+    pub insecure: bool,
+    /// Registry images: the digest the reference must resolve to (a recorded `sha256:…`);
+    /// a different one is reported as an integrity finding
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
+    /// Registry username (else Docker's config.json and credential helpers)
+    #[arg(long, env = "BULKHEAD_USERNAME")]
+    pub username: Option<String>,
+    /// Registry password or token (prefer the environment variable)
+    #[arg(long, env = "BULKHEAD_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Analyse every layer afresh instead of reusing results of earlier scans
+    #[arg(long)]
+    pub no_layer_cache: bool,
 }
 
 impl ScanArgs {

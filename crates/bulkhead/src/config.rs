@@ -152,6 +152,7 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
         misconfigurations: outcome.findings,
         summary: Default::default(),
         warnings,
+        integrity: None,
     };
     report.summarize();
     report

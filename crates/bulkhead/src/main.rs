@@ -7,6 +7,7 @@ mod output;
 mod progress;
 mod scan;
 mod secrets;
+mod verify;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -37,5 +38,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Config(args) => config::run(&cli.global, &args),
         cli::Command::Rules { id } => config::rules(id.as_deref()),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
+        cli::Command::Verify(args) => verify::run(&cli.global, &args),
     }
 }

@@ -18,11 +18,27 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             args.platform
         );
     };
+    if let Some(expected) = &args.expect_digest {
+        if !source::registry::is_sha256_digest(expected) {
+            bail!("--expect-digest {expected:?}: expected sha256:<64 lower-case hex digits>");
+        }
+    }
+    let credentials = match (&args.username, &args.password) {
+        (Some(username), Some(password)) => Some(source::registry::Credentials {
+            username: username.clone(),
+            password: password.clone(),
+        }),
+        (None, None) => None,
+        _ => bail!("--username and --password go together"),
+    };
     let select = source::SelectOptions {
         platform,
+        insecure: args.insecure,
+        credentials,
         ..Default::default()
     };
     let (mut image, blobs) = source::open_image(&args.target, &select)?;
+    let integrity = integrity(&image, args.expect_digest.as_deref());
     let (analyzers, secrets) = chosen_analyzers(args)?;
     // Before the layers are read: it redacts the history steps their results repeat.
     let config_secrets = secrets
@@ -31,7 +47,22 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
     let bars = Bars::new(&sizes, global.quiet);
-    let layers = artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?;
+    // Custom secret rules change results without changing analyzer versions: no cache then.
+    let cacheable = !args.no_layer_cache && args.secret_config.is_none();
+    let cache = cacheable
+        .then(|| StoreLayerCache::open(cache_dir, &analyzers, limits(args), global.quiet))
+        .flatten();
+    let layers = match &cache {
+        Some(cache) => artifact::analyze_image_cached(
+            &image,
+            blobs.as_ref(),
+            &analyzers,
+            limits(args),
+            &bars,
+            cache,
+        )?,
+        None => artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits(args), &bars)?,
+    };
     let mut inventory = artifact::squash(&layers);
     inventory
         .secrets
@@ -66,7 +97,10 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
         &filter,
         artifact,
         inventory,
-        misconfigurations,
+        ImageChecks {
+            misconfigurations,
+            integrity,
+        },
     )
 }
 
@@ -103,6 +137,26 @@ fn image_config_findings(image: &source::Image, inventory: &Inventory) -> Vec<mi
     misconfig::image::check(&facts)
 }
 
+/// Registry images always get an integrity section; local ones when a digest is expected.
+fn integrity(image: &source::Image, expected: Option<&str>) -> Option<report::Integrity> {
+    let remote = (image.kind == "registry")
+        .then(|| source::registry::Reference::parse(&image.name).ok())
+        .flatten();
+    if remote.is_none() && expected.is_none() {
+        return None;
+    }
+    let resolved = report::Resolved {
+        reference: remote
+            .as_ref()
+            .map_or_else(|| image.name.clone(), |r| r.to_string()),
+        by_tag: remote.as_ref().is_some_and(|r| r.digest.is_none()),
+        manifest_digest: &image.digest,
+        index_digest: image.index_digest.as_deref(),
+        config_digest: &image.config_digest,
+    };
+    Some(report::Integrity::assess(resolved, expected))
+}
+
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
     let filter = filter(args)?;
     let (analyzers, _) = chosen_analyzers(args)?;
@@ -124,7 +178,7 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         &filter,
         artifact,
         inventory,
-        Vec::new(),
+        ImageChecks::default(),
     )
 }
 
@@ -156,7 +210,7 @@ pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<
         &filter,
         artifact,
         inventory,
-        Vec::new(),
+        ImageChecks::default(),
     )
 }
 
@@ -178,6 +232,57 @@ fn chosen_analyzers(
         None
     };
     Ok((chosen, secrets))
+}
+
+/// Layer results kept in the store's layer cache, so a layer seen before (same diff_id, same
+/// analyzer versions) is neither downloaded nor read again.
+struct StoreLayerCache {
+    cache: store::LayerCache,
+    key: String,
+}
+
+impl StoreLayerCache {
+    /// `None` (scan without it) when the cache cannot be opened.
+    fn open(
+        cache_dir: &Path,
+        analyzers: &[&dyn Analyzer],
+        limits: Limits,
+        quiet: bool,
+    ) -> Option<Self> {
+        match store::LayerCache::open(cache_dir) {
+            Ok(cache) => Some(StoreLayerCache {
+                cache,
+                key: artifact::cache_key(analyzers, limits),
+            }),
+            Err(e) => {
+                if !quiet {
+                    eprintln!("note: scanning without the layer cache: {e}");
+                }
+                None
+            }
+        }
+    }
+}
+
+impl artifact::LayerCache for StoreLayerCache {
+    fn get(&self, diff_id: &str) -> Option<artifact::LayerResult> {
+        let bytes = self.cache.get(diff_id, &self.key).ok()??;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn put(&self, diff_id: &str, result: &artifact::LayerResult) {
+        // A failed store only costs the next scan a download.
+        if let Ok(bytes) = serde_json::to_vec(result) {
+            let _ = self.cache.put(diff_id, &self.key, &bytes);
+        }
+    }
+}
+
+/// What only an image has: its config's misconfigurations and the integrity of its reference.
+#[derive(Default)]
+struct ImageChecks {
+    misconfigurations: Vec<misconfig::Finding>,
+    integrity: Option<report::Integrity>,
 }
 
 fn limits(args: &ScanArgs) -> Limits {
@@ -211,7 +316,7 @@ fn finish(
     filter: &Filter,
     artifact: Artifact,
     mut inventory: Inventory,
-    misconfigurations: Vec<misconfig::Finding>,
+    checks: ImageChecks,
 ) -> anyhow::Result<u8> {
     analyzers::lang::drop_os_owned(&mut inventory);
     analyzers::lang::golang::prefer_go_mod(&mut inventory);
@@ -273,9 +378,10 @@ fn finish(
         vulnerabilities: matches.vulnerabilities,
         malware: matches.malware,
         secrets: inventory.secrets,
-        misconfigurations,
+        misconfigurations: checks.misconfigurations,
         summary: Default::default(),
         warnings,
+        integrity: checks.integrity,
     };
     report.apply(filter);
     if !global.quiet {

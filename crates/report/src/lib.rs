@@ -1,11 +1,14 @@
 //! Reports. [`Report`] is the one model every format renders; its JSON form is a public
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
+mod integrity;
 mod json;
 mod misconfigurations;
 pub mod sarif;
 mod secrets;
 mod table;
+
+pub use integrity::{Integrity, IntegrityFinding, Resolved};
 
 pub use json::write_json;
 pub use sarif::write_sarif;
@@ -38,6 +41,9 @@ pub struct Report {
     pub misconfigurations: Vec<misconfig::Finding>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
+    /// Registry images, or any image with `--expect-digest`: digests and integrity findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Integrity>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,5 +160,6 @@ impl Report {
             || !self.malware.is_empty()
             || !self.secrets.is_empty()
             || !self.misconfigurations.is_empty()
+            || self.integrity.as_ref().is_some_and(Integrity::fails)
     }
 }

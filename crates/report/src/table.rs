@@ -32,6 +32,15 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
     if let Some(digest) = &artifact.digest {
         writeln!(out, "digest: {digest}")?;
     }
+    if let Some(integrity) = &report.integrity {
+        for finding in &integrity.findings {
+            writeln!(
+                out,
+                "integrity {} ({}): {}",
+                finding.id, finding.severity, finding.message
+            )?;
+        }
+    }
     writeln!(out, "os: {os}")?;
     let counts: Vec<String> = [
         Severity::Critical,

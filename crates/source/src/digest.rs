@@ -46,6 +46,11 @@ impl<R: Read> DigestReader<R> {
         }
     }
 
+    /// The inner reader, without reading on (what was read so far stays hashed and lost).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     pub fn bytes(&self) -> u64 {
         self.bytes
     }

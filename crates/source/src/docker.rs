@@ -118,5 +118,6 @@ pub fn resolve(
         config,
         layers,
         repo_tags: entry.repo_tags.clone().unwrap_or_default(),
+        index_digest: None,
     })
 }

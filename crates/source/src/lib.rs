@@ -6,13 +6,14 @@ mod archive;
 mod digest;
 mod docker;
 mod oci;
+pub mod registry;
 mod spec;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use digest::{sha256_digest, verify_digest, DigestReader};
-pub use spec::{History, ImageConfig, Platform};
+pub use spec::{Descriptor, History, ImageConfig, Index, Manifest, Platform};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -36,6 +37,8 @@ pub enum SourceError {
     },
     #[error("{0}")]
     NotFound(String),
+    #[error(transparent)]
+    Registry(#[from] registry::Error),
     #[error("no image for platform {wanted} in {path}; available: {available}. Pick one with --platform")]
     Platform {
         path: String,
@@ -79,6 +82,9 @@ pub struct Image {
     pub config: ImageConfig,
     pub layers: Vec<LayerDesc>,
     pub repo_tags: Vec<String>,
+    /// For an image picked from an image index or manifest list by platform: the index's
+    /// digest, which is what a multi-platform tag points at.
+    pub index_digest: Option<String>,
 }
 
 /// Serves an image's blobs. Readers are independent, so layers can be read in parallel.
@@ -94,6 +100,10 @@ pub struct SelectOptions {
     pub platform: Platform,
     /// Limit on manifest and config documents, which are read into memory.
     pub max_document_size: u64,
+    /// For registry references: allow plain HTTP.
+    pub insecure: bool,
+    /// For registry references: explicit credentials (else Docker's config.json).
+    pub credentials: Option<registry::Credentials>,
 }
 
 impl Default for SelectOptions {
@@ -101,14 +111,30 @@ impl Default for SelectOptions {
         SelectOptions {
             platform: Platform::parse("linux/amd64").expect("valid default platform"),
             max_document_size: 8 << 20,
+            insecure: false,
+            credentials: None,
         }
     }
 }
 
 /// Opens an image from a local path: an OCI layout directory (optionally `DIR:TAG`), or an
-/// OCI / docker archive tarball (the format is detected from the archive's entries).
+/// OCI / docker archive tarball (the format is detected from the archive's entries); or,
+/// when no such path exists and `reference` reads as one, from a registry.
 pub fn open_image(reference: &str, opts: &SelectOptions) -> Result<(Image, Box<dyn BlobStore>)> {
     let (path, tag) = split_tag(reference);
+    if !path.exists() {
+        if let Some(remote) = registry_reference(reference) {
+            let options = registry::RegistryOptions {
+                insecure: opts.insecure,
+                platform: opts.platform.clone(),
+                max_document_size: opts.max_document_size,
+                credentials: opts.credentials.clone(),
+                docker_config: None,
+            };
+            let (image, blobs) = registry::open(reference, &remote, &options)?;
+            return Ok((image, Box::new(blobs)));
+        }
+    }
     let meta = std::fs::metadata(&path).map_err(io_err(path.display().to_string()))?;
     if meta.is_dir() {
         let layout = oci::Layout::dir(&path)?;
@@ -132,6 +158,17 @@ pub fn open_image(reference: &str, opts: &SelectOptions) -> Result<(Image, Box<d
     }
 }
 
+/// A target that is not a local path is a registry reference if it parses as one; names
+/// that look like files (`./x`, `app.tar`) stay local so a typo reads as "no such file".
+fn registry_reference(target: &str) -> Option<registry::Reference> {
+    let reference = registry::Reference::parse(target).ok()?;
+    let file_like = [".tar", ".tgz", ".tar.gz", ".tar.zst", ".json"]
+        .iter()
+        .any(|ext| target.ends_with(ext));
+    let explicit_host = reference.registry != "docker.io" || target.starts_with("docker.io/");
+    (explicit_host || !file_like).then_some(reference)
+}
+
 /// `./dir:tag` → (`./dir`, `tag`) when `./dir:tag` itself does not exist.
 fn split_tag(reference: &str) -> (PathBuf, Option<String>) {
     if Path::new(reference).exists() {
@@ -142,5 +179,33 @@ fn split_tag(reference: &str) -> (PathBuf, Option<String>) {
             (PathBuf::from(path), Some(tag.to_string()))
         }
         _ => (PathBuf::from(reference), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry_reference;
+
+    #[test]
+    fn registry_references_versus_file_names() {
+        let r = registry_reference("host:5000/team/app:1.4").unwrap();
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("host:5000", "team/app")
+        );
+        assert_eq!(
+            registry_reference("alpine:3.19").unwrap().repository,
+            "library/alpine"
+        );
+        for local in [
+            "app.tar",
+            "image.tar.gz",
+            "./layout",
+            "/abs/dir",
+            "Upper/Case",
+        ] {
+            assert!(registry_reference(local).is_none(), "{local}");
+        }
+        assert!(registry_reference("docker.io/library/app.tar").is_some());
     }
 }

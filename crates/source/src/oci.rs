@@ -111,34 +111,7 @@ impl Layout {
         let config_bytes = self.document(&manifest.config, opts)?;
         let config_what = self.describe(&blob_path(&manifest.config.digest)?);
         let config: ImageConfig = parse(&config_bytes, &config_what, "image config")?;
-        let history = config.layer_history();
-        if config.rootfs.diff_ids.len() != manifest.layers.len() {
-            return Err(SourceError::Invalid {
-                path: config_what,
-                what: "image config",
-                message: format!(
-                    "{} diff_ids for {} layers in the manifest",
-                    config.rootfs.diff_ids.len(),
-                    manifest.layers.len()
-                ),
-            });
-        }
-        let mut layers = Vec::with_capacity(manifest.layers.len());
-        for ((layer, diff_id), created_by) in manifest
-            .layers
-            .iter()
-            .zip(&config.rootfs.diff_ids)
-            .zip(history)
-        {
-            layers.push(LayerDesc {
-                digest: Some(layer.digest.clone()),
-                media_type: layer.media_type.clone(),
-                size: layer.size,
-                diff_id: diff_id.clone(),
-                created_by,
-                blob: blob_path(&layer.digest)?,
-            });
-        }
+        let layers = layer_descs(&manifest, &config, &config_what)?;
         let repo_tags = desc
             .annotations
             .get(CONTAINERD_NAME)
@@ -157,6 +130,7 @@ impl Layout {
             config,
             layers,
             repo_tags,
+            index_digest: None,
         })
     }
 
@@ -198,6 +172,42 @@ impl BlobStore for Layout {
             Storage::Archive(index) => index.describe(blob),
         }
     }
+}
+
+/// Pairs the manifest's layers with the config's diff_ids and history; each layer's blob
+/// key is `blobs/sha256/<hex>`.
+pub(crate) fn layer_descs(
+    manifest: &Manifest,
+    config: &ImageConfig,
+    config_what: &str,
+) -> Result<Vec<LayerDesc>> {
+    if config.rootfs.diff_ids.len() != manifest.layers.len() {
+        return Err(SourceError::Invalid {
+            path: config_what.to_string(),
+            what: "image config",
+            message: format!(
+                "{} diff_ids for {} layers in the manifest",
+                config.rootfs.diff_ids.len(),
+                manifest.layers.len()
+            ),
+        });
+    }
+    manifest
+        .layers
+        .iter()
+        .zip(&config.rootfs.diff_ids)
+        .zip(config.layer_history())
+        .map(|((layer, diff_id), created_by)| {
+            Ok(LayerDesc {
+                digest: Some(layer.digest.clone()),
+                media_type: layer.media_type.clone(),
+                size: layer.size,
+                diff_id: diff_id.clone(),
+                created_by,
+                blob: blob_path(&layer.digest)?,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(
@@ -265,7 +275,7 @@ fn choose_tagged<'a>(
     }
 }
 
-fn choose_platform<'a>(
+pub(crate) fn choose_platform<'a>(
     manifests: &'a [Descriptor],
     opts: &SelectOptions,
     where_: &str,

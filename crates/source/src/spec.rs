@@ -15,6 +15,9 @@ pub struct Descriptor {
     pub platform: Option<Platform>,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// Set on referrers (OCI 1.1): what kind of artifact the manifest is.
+    #[serde(default)]
+    pub artifact_type: Option<String>,
 }
 
 /// An image index or manifest list; also `index.json` of a layout.
@@ -27,9 +30,18 @@ pub struct Index {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub artifact_type: Option<String>,
     pub config: Descriptor,
     #[serde(default)]
     pub layers: Vec<Descriptor>,
+    /// The manifest this artifact refers to (OCI 1.1 referrers).
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
