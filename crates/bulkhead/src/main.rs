@@ -4,6 +4,7 @@ mod cli;
 mod db;
 mod output;
 mod progress;
+mod rescan;
 mod scan;
 
 use clap::Parser;
@@ -31,6 +32,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     match cli.command {
         cli::Command::Image(args) => scan::image(&cli.global, &cache_dir, &args),
         cli::Command::Rootfs(args) => scan::rootfs(&cli.global, &cache_dir, &args),
+        cli::Command::Sbom(args) => scan::sbom(&cli.global, &cache_dir, &args),
+        cli::Command::Rescan(args) => rescan::run(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
     }
 }

@@ -19,6 +19,8 @@ pub fn write(report: &Report, args: &ScanArgs) -> anyhow::Result<()> {
     match args.format {
         Format::Json => report::write_json(report, &mut out),
         Format::Table => report::write_table(report, &mut out, colour),
+        Format::Cyclonedx => report::write_cyclonedx(report, &mut out),
+        Format::SpdxJson => report::write_spdx(report, &mut out),
     }
     .and_then(|_| out.flush())
     .context("cannot write the report")

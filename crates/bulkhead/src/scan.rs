@@ -47,7 +47,8 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             })
             .collect(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    let key = image.digest.clone();
+    finish(global, cache_dir, args, &filter, artifact, inventory, key)
 }
 
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
@@ -64,7 +65,49 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
-    finish(global, cache_dir, args, &filter, artifact, inventory)
+    let key = format!("rootfs:{}", absolute(&args.target));
+    finish(global, cache_dir, args, &filter, artifact, inventory, key)
+}
+
+/// `bulkhead sbom FILE`: the SBOM's packages stand in for the analysed layers.
+pub fn sbom(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
+    let filter = filter(args)?;
+    let sbom = source::sbom::read_sbom(Path::new(&args.target))?;
+    if !global.quiet {
+        eprintln!(
+            "{}: {} with {} packages",
+            args.target,
+            sbom.format,
+            sbom.inventory.packages.len()
+        );
+    }
+    let key = match &sbom.digest {
+        Some(digest) => digest.clone(),
+        None => format!("sbom:{}", absolute(&args.target)),
+    };
+    let artifact = Artifact {
+        name: sbom.name.unwrap_or_else(|| args.target.clone()),
+        kind: "sbom".into(),
+        digest: sbom.digest,
+        config_digest: None,
+        repo_tags: Vec::new(),
+        layers: Vec::new(),
+    };
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        sbom.inventory,
+        key,
+    )
+}
+
+fn absolute(path: &str) -> String {
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_string())
 }
 
 fn limits(args: &ScanArgs) -> Limits {
@@ -98,6 +141,7 @@ fn finish(
     filter: &Filter,
     artifact: Artifact,
     mut inventory: Inventory,
+    key: String,
 ) -> anyhow::Result<u8> {
     inventory.assign_os();
     let store = store::Store::open(cache_dir).context("cannot open the advisory database")?;
@@ -110,6 +154,15 @@ fn finish(
             cache_dir.display()
         )
     })?;
+    if let Err(error) =
+        crate::rescan::store_inventory(cache_dir, &key, &artifact, &inventory, &matches)
+    {
+        inventory.warnings.push(inventory::Warning {
+            file: String::new(),
+            layer: None,
+            message: format!("the inventory was not stored for `bulkhead rescan`: {error}"),
+        });
+    }
     let today = eol::today();
     let os = inventory.os.as_ref().map(|os| {
         let info = eol::lookup(&os.family, &os.version);

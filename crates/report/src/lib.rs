@@ -1,10 +1,19 @@
 //! Reports. [`Report`] is the one model every format renders; its JSON form is a public
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
+mod cyclonedx;
 mod json;
+mod rescan;
+mod sbom;
+mod spdx;
 mod table;
 
+pub use cyclonedx::write_cyclonedx;
 pub use json::write_json;
+pub use rescan::{
+    write_rescan_json, write_rescan_table, RescanReport, RescanSummary, RescannedArtifact,
+};
+pub use spdx::write_spdx;
 pub use table::write_table;
 
 use detectors::matcher::Vulnerability;

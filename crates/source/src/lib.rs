@@ -6,6 +6,7 @@ mod archive;
 mod digest;
 mod docker;
 mod oci;
+pub mod sbom;
 mod spec;
 
 use std::io::Read;
