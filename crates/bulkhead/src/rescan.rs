@@ -6,10 +6,10 @@
 use crate::cli::{Format, Global, RescanArgs};
 use anyhow::{bail, Context};
 use detectors::matcher::{self, Matches, Vulnerability};
-use inventory::Inventory;
+use inventory::{Inventory, OsRelease, Package};
 use rayon::prelude::*;
 use report::{Artifact, RescanReport, RescanSummary, RescannedArtifact};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use store::{ArtifactKey, InventoryStore, StoredInventory};
@@ -63,11 +63,21 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
             stored.path().display()
         );
     }
-    let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> =
-        all.par_iter().map(|s| rematch(&advisories, s)).collect();
+    let inventories: Vec<anyhow::Result<Inventory>> = all
+        .par_iter()
+        .map(|s| Ok(s.inventory::<Inventory>()?))
+        .collect();
+    let (found, mut warnings) = match_distinct(&advisories, &inventories)?;
+    let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> = all
+        .par_iter()
+        .zip(&inventories)
+        .map(|(s, inventory)| match inventory {
+            Ok(inventory) => rematch(s, inventory, &found),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        })
+        .collect();
     let mut artifacts = Vec::new();
     let mut matched = Vec::new();
-    let mut warnings = Vec::new();
     for (stored_inventory, result) in all.iter().zip(results) {
         match result {
             Ok((artifact, findings)) => {
@@ -124,13 +134,121 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
     })
 }
 
-fn rematch(
+/// The OS as the matcher sees it: family and version.
+type OsKey<'a> = Option<(&'a str, &'a str)>;
+
+/// What the matcher looks at in a package: equal keys give equal findings.
+type PackageKey<'a> = (
+    OsKey<'a>,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn package_key<'a>(os: Option<&'a OsRelease>, p: &'a Package) -> PackageKey<'a> {
+    (
+        os.map(|os| (os.family.as_str(), os.version.as_str())),
+        &p.ecosystem,
+        &p.name,
+        &p.version,
+        p.source_name.as_deref(),
+        p.source_version.as_deref(),
+    )
+}
+
+/// Stored inventories share most of their packages (same base images, same distro versions):
+/// each distinct package is matched once per OS release, in parallel chunks, and the findings
+/// are then handed to every inventory that holds it.
+fn match_distinct<'a>(
     advisories: &store::Store,
+    inventories: &'a [anyhow::Result<Inventory>],
+) -> anyhow::Result<(
+    HashMap<PackageKey<'a>, Vec<Vulnerability>>,
+    Vec<inventory::Warning>,
+)> {
+    const CHUNK: usize = 256;
+    let mut seen: HashSet<PackageKey> = HashSet::new();
+    let mut groups: HashMap<OsKey, (Option<&OsRelease>, Vec<(PackageKey, &Package)>)> =
+        HashMap::new();
+    for inventory in inventories.iter().flatten() {
+        let os = inventory.os.as_ref();
+        for p in &inventory.packages {
+            let key = package_key(os, p);
+            if seen.insert(key) {
+                groups
+                    .entry(key.0)
+                    .or_insert((os, Vec::new()))
+                    .1
+                    .push((key, p));
+            }
+        }
+    }
+    let chunks: Vec<(Vec<PackageKey>, Inventory)> = groups
+        .values()
+        .flat_map(|(os, packages)| {
+            packages.chunks(CHUNK).map(|chunk| {
+                let inventory = Inventory {
+                    os: os.cloned(),
+                    packages: chunk.iter().map(|(_, p)| (*p).clone()).collect(),
+                    warnings: Vec::new(),
+                };
+                (chunk.iter().map(|(k, _)| *k).collect(), inventory)
+            })
+        })
+        .collect();
+    let matched: Vec<Matches> = chunks
+        .par_iter()
+        .map(|(_, chunk)| matcher::match_inventory(advisories, chunk))
+        .collect::<Result<_, _>>()?;
+    let mut found: HashMap<PackageKey, Vec<Vulnerability>> = HashMap::new();
+    let mut warnings: Vec<inventory::Warning> = Vec::new();
+    for ((keys, chunk), matches) in chunks.iter().zip(matched) {
+        for v in matches.vulnerabilities {
+            let index = chunk.packages.iter().position(|p| {
+                p.name == v.package && p.version == v.installed_version && p.purl == v.purl
+            });
+            if let Some(key) = index.and_then(|i| keys.get(i)) {
+                found.entry(*key).or_default().push(v);
+            }
+        }
+        for w in matches.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+    Ok((found, warnings))
+}
+
+fn rematch(
     stored: &StoredInventory,
+    inventory: &Inventory,
+    found: &HashMap<PackageKey, Vec<Vulnerability>>,
 ) -> anyhow::Result<(RescannedArtifact, Vec<String>)> {
-    let inventory: Inventory = stored.inventory()?;
     let previous: BTreeSet<String> = stored.findings()?.into_iter().collect();
-    let matches = matcher::match_inventory(advisories, &inventory)?;
+    let os = inventory.os.as_ref();
+    let mut vulnerabilities: Vec<Vulnerability> = Vec::new();
+    for p in &inventory.packages {
+        for v in found.get(&package_key(os, p)).into_iter().flatten() {
+            let mut v = v.clone();
+            v.purl.clone_from(&p.purl);
+            v.layer.clone_from(&p.layer);
+            vulnerabilities.push(v);
+        }
+    }
+    // The matcher's order: most severe first, then package, then id.
+    vulnerabilities.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let matches = Matches {
+        vulnerabilities,
+        ..Default::default()
+    };
     let findings = finding_ids(&matches.vulnerabilities);
     let gone = previous
         .iter()
