@@ -147,6 +147,9 @@ type PackageKey<'a> = (
     Option<&'a str>,
 );
 
+/// The findings of each distinct package.
+type Found<'a> = HashMap<PackageKey<'a>, Vec<Vulnerability>>;
+
 fn package_key<'a>(os: Option<&'a OsRelease>, p: &'a Package) -> PackageKey<'a> {
     (
         os.map(|os| (os.family.as_str(), os.version.as_str())),
@@ -164,14 +167,12 @@ fn package_key<'a>(os: Option<&'a OsRelease>, p: &'a Package) -> PackageKey<'a> 
 fn match_distinct<'a>(
     advisories: &store::Store,
     inventories: &'a [anyhow::Result<Inventory>],
-) -> anyhow::Result<(
-    HashMap<PackageKey<'a>, Vec<Vulnerability>>,
-    Vec<inventory::Warning>,
-)> {
+) -> anyhow::Result<(Found<'a>, Vec<inventory::Warning>)> {
     const CHUNK: usize = 256;
     let mut seen: HashSet<PackageKey> = HashSet::new();
-    let mut groups: HashMap<OsKey, (Option<&OsRelease>, Vec<(PackageKey, &Package)>)> =
-        HashMap::new();
+    // Per OS: the OS and its distinct packages.
+    type Group<'b> = (Option<&'b OsRelease>, Vec<(PackageKey<'b>, &'b Package)>);
+    let mut groups: HashMap<OsKey, Group> = HashMap::new();
     for inventory in inventories.iter().flatten() {
         let os = inventory.os.as_ref();
         for p in &inventory.packages {
@@ -202,7 +203,7 @@ fn match_distinct<'a>(
         .par_iter()
         .map(|(_, chunk)| matcher::match_inventory(advisories, chunk))
         .collect::<Result<_, _>>()?;
-    let mut found: HashMap<PackageKey, Vec<Vulnerability>> = HashMap::new();
+    let mut found = Found::new();
     let mut warnings: Vec<inventory::Warning> = Vec::new();
     for ((keys, chunk), matches) in chunks.iter().zip(matched) {
         for v in matches.vulnerabilities {
@@ -225,7 +226,7 @@ fn match_distinct<'a>(
 fn rematch(
     stored: &StoredInventory,
     inventory: &Inventory,
-    found: &HashMap<PackageKey, Vec<Vulnerability>>,
+    found: &Found,
 ) -> anyhow::Result<(RescannedArtifact, Vec<String>)> {
     let previous: BTreeSet<String> = stored.findings()?.into_iter().collect();
     let os = inventory.os.as_ref();

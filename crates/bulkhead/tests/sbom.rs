@@ -77,11 +77,15 @@ fn validate_spdx(path: &Path) {
 
 /// Debian 10 in two layers: a base status file, then a distroless-style status.d entry.
 fn debian_image(dir: &Path) -> PathBuf {
+    debian_release_image(dir, "10")
+}
+
+fn debian_release_image(dir: &Path, release: &str) -> PathBuf {
     let layers = vec![
         layer(
             "ADD rootfs.tar /",
             vec![
-                os_release("debian", "10"),
+                os_release("debian", release),
                 file("var/lib/dpkg/status", fixture(OLD_STATUS)),
             ],
         ),
@@ -94,7 +98,7 @@ fn debian_image(dir: &Path) -> PathBuf {
         ),
     ];
     let built = build(&layers, "amd64");
-    let layout = dir.join("layout");
+    let layout = dir.join(format!("layout-{release}"));
     oci_layout(&layout, &[("latest", &built)]);
     layout
 }
@@ -520,45 +524,59 @@ fn rescan_reports_what_is_new() {
     let dir = tempfile::tempdir().unwrap();
     let image = debian_image(dir.path());
     let image = image.to_str().unwrap();
-    // First scan against a database without Debian data: nothing found, inventory stored.
+    // The same packages as Debian 11, scanned as an image and then as its SBOM: one artifact
+    // (the SBOM names the image's digest), stored by the later scan. Rescan matches the
+    // packages the two inventories share once.
+    let other = debian_release_image(dir.path(), "11");
+    let other = other.to_str().unwrap();
+    // First scans against a database without Debian data: nothing found, inventories stored.
     let cache = fresh_cache(dir.path(), &["Alpine-secdb-2020"]);
+    let sbom = dir.path().join("other.cdx.json");
+    let sbom = sbom.to_str().unwrap();
+    run(
+        &["image", "-q", "--format", "cyclonedx", "-o", sbom, other],
+        &cache,
+    );
+    run(&["sbom", "-q", sbom], &cache);
     let before = json_of(&["image", "-q", "--format", "json", image], &cache);
     assert!(findings(&before).is_empty());
     let quiet = json_of(&["rescan", "-q", "--format", "json"], &cache);
-    assert_eq!(quiet["summary"]["artifacts"], 1);
+    assert_eq!(quiet["summary"]["artifacts"], 2);
     assert_eq!(quiet["summary"]["new_vulnerabilities"], 0);
-    // The Debian advisories arrive: the rescan finds exactly what a fresh scan finds.
+    // The Debian advisories arrive: the rescan finds exactly what fresh scans find.
     let feed = shared().join("data/osv/Debian-DSA-DLA.jsonl.zst");
     run(&["db", "import", feed.to_str().unwrap()], &cache);
     let out = bulkhead(
         &["rescan", "-q", "--format", "json", "--exit-code", "5"],
         &cache,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(5),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
     let rescan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let artifact = &rescan["artifacts"][0];
-    assert_eq!(artifact["digest"], before["artifact"]["digest"]);
-    let new: BTreeSet<(String, String, String)> = artifact["new_vulnerabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            let s = |k: &str| v[k].as_str().unwrap().to_string();
-            (s("id"), s("package"), s("installed_version"))
-        })
-        .collect();
+    let new_for = |digest: &Value, kind: &str| -> BTreeSet<(String, String, String)> {
+        let artifacts = rescan["artifacts"].as_array().unwrap();
+        let artifact = artifacts
+            .iter()
+            .find(|a| &a["digest"] == digest && a["type"] == kind)
+            .unwrap_or_else(|| panic!("{digest} {kind} not in {artifacts:?}"));
+        findings(&serde_json::json!({"vulnerabilities": artifact["new_vulnerabilities"]}))
+    };
     let fresh = json_of(&["image", "-q", "--format", "json", image], &cache);
+    let new = new_for(&before["artifact"]["digest"], "oci-layout");
     assert!(!new.is_empty());
     assert_eq!(new, findings(&fresh));
+    let fresh_other = json_of(&["image", "-q", "--format", "json", other], &cache);
+    assert_ne!(
+        findings(&fresh_other),
+        findings(&fresh),
+        "releases 10 and 11 differ"
+    );
+    let digest = &fresh_other["artifact"]["digest"];
+    assert_eq!(new_for(digest, "sbom"), findings(&fresh_other));
     // Nothing new the second time; the table says so.
     let table = String::from_utf8(run(&["rescan", "-q", "--exit-code", "5"], &cache)).unwrap();
     assert!(
-        table.contains("rescanned 1 stored inventories")
+        table.contains("rescanned 2 stored inventories")
             && table.contains(" 0 new vulnerabilities"),
         "{table}"
     );
