@@ -147,8 +147,8 @@ type PackageKey<'a> = (
     Option<&'a str>,
 );
 
-/// The findings of each distinct package.
-type Found<'a> = HashMap<PackageKey<'a>, Vec<Vulnerability>>;
+/// The findings of each distinct package, with their ids.
+type Found<'a> = HashMap<PackageKey<'a>, Vec<(String, Vulnerability)>>;
 
 fn package_key<'a>(os: Option<&'a OsRelease>, p: &'a Package) -> PackageKey<'a> {
     (
@@ -211,7 +211,7 @@ fn match_distinct<'a>(
                 p.name == v.package && p.version == v.installed_version && p.purl == v.purl
             });
             if let Some(key) = index.and_then(|i| keys.get(i)) {
-                found.entry(*key).or_default().push(v);
+                found.entry(*key).or_default().push((finding_id(&v), v));
             }
         }
         for w in matches.warnings {
@@ -228,39 +228,36 @@ fn rematch(
     inventory: &Inventory,
     found: &Found,
 ) -> anyhow::Result<(RescannedArtifact, Vec<String>)> {
-    let previous: BTreeSet<String> = stored.findings()?.into_iter().collect();
+    let previous: HashSet<String> = stored.findings()?.into_iter().collect();
     let os = inventory.os.as_ref();
-    let mut vulnerabilities: Vec<Vulnerability> = Vec::new();
+    // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer).
+    let mut findings: Vec<&str> = Vec::new();
+    let mut new_vulnerabilities: Vec<Vulnerability> = Vec::new();
     for p in &inventory.packages {
-        for v in found.get(&package_key(os, p)).into_iter().flatten() {
-            let mut v = v.clone();
-            v.purl.clone_from(&p.purl);
-            v.layer.clone_from(&p.layer);
-            vulnerabilities.push(v);
+        for (id, v) in found.get(&package_key(os, p)).into_iter().flatten() {
+            findings.push(id);
+            if !previous.contains(id.as_str()) {
+                let mut v = v.clone();
+                v.purl.clone_from(&p.purl);
+                v.layer.clone_from(&p.layer);
+                new_vulnerabilities.push(v);
+            }
         }
     }
+    findings.sort_unstable();
+    findings.dedup();
+    let gone = previous
+        .iter()
+        .filter(|id| findings.binary_search(&id.as_str()).is_err())
+        .count();
     // The matcher's order: most severe first, then package, then id.
-    vulnerabilities.sort_by(|a, b| {
+    new_vulnerabilities.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.package.cmp(&b.package))
             .then_with(|| a.id.cmp(&b.id))
     });
-    let matches = Matches {
-        vulnerabilities,
-        ..Default::default()
-    };
-    let findings = finding_ids(&matches.vulnerabilities);
-    let gone = previous
-        .iter()
-        .filter(|id| findings.binary_search(id).is_err())
-        .count();
-    let new_vulnerabilities = matches
-        .vulnerabilities
-        .iter()
-        .filter(|v| !previous.contains(&finding_id(v)))
-        .cloned()
-        .collect();
+    new_vulnerabilities.dedup_by(|a, b| finding_id(a) == finding_id(b));
     let a = &stored.artifact;
     Ok((
         RescannedArtifact {
@@ -271,10 +268,10 @@ fn rematch(
             scanned_at: stored.scanned_at.clone(),
             previous_match: stored.matched_at.clone(),
             packages: inventory.packages.len(),
-            vulnerabilities: matches.vulnerabilities.len(),
+            vulnerabilities: findings.len(),
             new_vulnerabilities,
             gone,
         },
-        findings,
+        findings.into_iter().map(str::to_string).collect(),
     ))
 }
