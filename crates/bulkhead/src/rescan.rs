@@ -250,12 +250,14 @@ fn rematch(
         .iter()
         .filter(|id| findings.binary_search(&id.as_str()).is_err())
         .count();
-    // The matcher's order: most severe first, then package, then id.
+    // The matcher's order: most severe first, then package, then id (then version, so that a
+    // package listed twice gives adjacent duplicates).
     new_vulnerabilities.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.package.cmp(&b.package))
             .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.installed_version.cmp(&b.installed_version))
     });
     new_vulnerabilities.dedup_by(|a, b| finding_id(a) == finding_id(b));
     let a = &stored.artifact;
