@@ -351,9 +351,14 @@ fn listed_debs(doc: &Value) -> BTreeSet<(String, String)> {
         .iter()
         .filter_map(|p| p.strip_prefix("pkg:deb/debian/"))
         .map(|p| {
-            let p = p.split('?').next().unwrap();
+            let (p, query) = p.split_once('?').unwrap_or((p, ""));
             let (name, version) = p.rsplit_once('@').unwrap();
-            (unescape(name), unescape(version))
+            let mut version = unescape(version);
+            // trivy keeps a deb epoch in a qualifier
+            if let Some(epoch) = query.split('&').find_map(|q| q.strip_prefix("epoch=")) {
+                version = format!("{epoch}:{version}");
+            }
+            (unescape(name), version)
         })
         .collect()
 }
@@ -613,4 +618,124 @@ fn concurrent_scans_and_rescans_share_the_store() {
     let rescan = json_of(&["rescan", "-q", "--format", "json"], &cache);
     assert_eq!(rescan["summary"]["artifacts"], 1);
     assert_eq!(rescan["summary"]["new_vulnerabilities"], 0);
+}
+
+/// Runs a peer tool from the setup venv, offline.
+fn peer(tool: &str, args: &[&str], home: &Path) {
+    let out = Command::new(validator(tool))
+        .args(args)
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn syft_and_trivy_sboms_of_an_image_give_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two layers, the second replacing the dpkg database. (Not `debian_image`: syft 1.18.1
+    // leaves out the distroless status.d entries of an image that also has a status file.)
+    let layers = vec![
+        layer(
+            "ADD rootfs.tar /",
+            vec![
+                os_release("debian", "10"),
+                // trivy detects Debian by this file
+                file("etc/debian_version", "10.13\n"),
+                file(
+                    "var/lib/dpkg/status",
+                    fixture(&format!("{SYFT_DEB}/image-dpkg/var/lib/dpkg/status")),
+                ),
+            ],
+        ),
+        layer(
+            "RUN apt-get install ...",
+            vec![file("var/lib/dpkg/status", fixture(OLD_STATUS))],
+        ),
+    ];
+    let image = dir.path().join("peer-layout");
+    oci_layout(&image, &[("latest", &build(&layers, "amd64"))]);
+    let cache = fresh_cache(dir.path(), &["Debian-DSA-DLA"]);
+    let report = json_of(
+        &["image", "-q", "--format", "json", image.to_str().unwrap()],
+        &cache,
+    );
+    assert!(findings(&report).len() > 10);
+    let oci = format!("oci-dir:{}", image.display());
+    let made = |name: &str| dir.path().join(name).display().to_string();
+    let syft_out = [
+        format!("cyclonedx-json={}", made("syft.cdx.json")),
+        format!("spdx-json={}", made("syft.spdx.json")),
+    ];
+    peer(
+        "syft",
+        &["scan", "-q", &oci, "-o", &syft_out[0], "-o", &syft_out[1]],
+        dir.path(),
+    );
+    for (format, name) in [
+        ("cyclonedx", "trivy.cdx.json"),
+        ("spdx-json", "trivy.spdx.json"),
+    ] {
+        let common = [
+            "image",
+            "--skip-check-update",
+            "--skip-version-check",
+            "--skip-db-update",
+        ];
+        let mut args = common.to_vec();
+        let input = image.display().to_string();
+        let out = made(name);
+        args.extend([
+            "--offline-scan",
+            "-q",
+            "--input",
+            &input,
+            "--format",
+            format,
+            "-o",
+            &out,
+        ]);
+        peer("trivy", &args, dir.path());
+    }
+    for name in [
+        "syft.cdx.json",
+        "syft.spdx.json",
+        "trivy.cdx.json",
+        "trivy.spdx.json",
+    ] {
+        let from_sbom = json_of(&["sbom", "-q", "--format", "json", &made(name)], &cache);
+        let listed = |r: &Value| -> BTreeSet<(String, String)> {
+            r["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap().into(),
+                        p["version"].as_str().unwrap().into(),
+                    )
+                })
+                .collect()
+        };
+        let (theirs, ours) = (listed(&from_sbom), listed(&report));
+        let only_theirs: Vec<_> = theirs.difference(&ours).collect();
+        let only_ours: Vec<_> = ours.difference(&theirs).collect();
+        assert!(
+            only_theirs.is_empty() && only_ours.is_empty(),
+            "{name}: only in the SBOM {only_theirs:?}, only in the image scan {only_ours:?}"
+        );
+        let (theirs, ours) = (findings(&from_sbom), findings(&report));
+        let only_theirs: Vec<_> = theirs.difference(&ours).collect();
+        let only_ours: Vec<_> = ours.difference(&theirs).collect();
+        assert!(
+            only_theirs.is_empty() && only_ours.is_empty(),
+            "{name}: findings only from the SBOM {only_theirs:?}, only from the image {only_ours:?}"
+        );
+    }
 }

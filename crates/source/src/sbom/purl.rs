@@ -105,7 +105,8 @@ impl Purl {
         }
     }
 
-    /// The version as the ecosystem writes it: rpm epochs go back in front (`1:3.0.7-24.el9`).
+    /// The version as the ecosystem writes it: an `epoch` qualifier (rpm; trivy's deb purls) goes
+    /// back in front (`1:3.0.7-24.el9`).
     pub fn package_version(&self) -> Option<String> {
         let version = self.version.clone()?;
         match self
@@ -113,7 +114,9 @@ impl Purl {
             .get("epoch")
             .filter(|e| !e.is_empty() && e.as_str() != "0")
         {
-            Some(epoch) if self.kind == "rpm" && !version.contains(':') => {
+            Some(epoch)
+                if matches!(self.kind.as_str(), "rpm" | "deb") && !version.contains(':') =>
+            {
                 Some(format!("{epoch}:{version}"))
             }
             _ => Some(version),
@@ -214,6 +217,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.package_version().unwrap(), "1:3.0.7-24.el9");
+        let p = Purl::parse("pkg:deb/ubuntu/bsdutils@2.31.1-0.4ubuntu3.6?epoch=1").unwrap();
+        assert_eq!(p.package_version().unwrap(), "1:2.31.1-0.4ubuntu3.6");
         let p = Purl::parse("pkg:deb/debian/bash@1%3A5.2+b1").unwrap();
         assert_eq!(p.version.as_deref(), Some("1:5.2+b1"));
         let p = Purl::parse("pkg:npm/%40babel/core@7.22.0").unwrap();
