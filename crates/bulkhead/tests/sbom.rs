@@ -639,8 +639,9 @@ fn peer(tool: &str, args: &[&str], home: &Path) {
 #[test]
 fn syft_and_trivy_sboms_of_an_image_give_its_findings() {
     let dir = tempfile::tempdir().unwrap();
-    // Two layers, the second replacing the dpkg database. (Not `debian_image`: syft 1.18.1
-    // leaves out the distroless status.d entries of an image that also has a status file.)
+    // Two layers, the second replacing the dpkg database. (Not `debian_image`: in that image
+    // syft 1.18.1 leaves out the status.d entries that the second layer adds, although a
+    // directory scan of the same files lists them; see docs/sbom.md.)
     let layers = vec![
         layer(
             "ADD rootfs.tar /",
