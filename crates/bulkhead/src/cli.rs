@@ -57,6 +57,10 @@ pub enum Command {
         /// A rule ID to explain
         id: Option<String>,
     },
+    /// Scan an SBOM: CycloneDX (1.4-1.6) or SPDX (2.2-2.3) JSON, from bulkhead, syft or trivy
+    Sbom(ScanArgs),
+    /// Re-match every stored inventory against the current database; report what is new
+    Rescan(RescanArgs),
     /// Manage the advisory database
     #[command(subcommand)]
     Db(DbCommand),
@@ -106,6 +110,10 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards
     Sarif,
+    /// CycloneDX 1.6 JSON (SBOM, with vulnerabilities when found)
+    Cyclonedx,
+    /// SPDX 2.3 JSON (SBOM)
+    SpdxJson,
 }
 
 /// What a scan looks for.
@@ -199,6 +207,19 @@ fn exit_code(text: &str) -> Result<u8, String> {
         return Err(format!("{code} is the exit code for errors; pick another"));
     }
     Ok(code)
+}
+
+#[derive(Args)]
+pub struct RescanArgs {
+    /// Output format: table or json
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to a file instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit with this code when some artifact has new vulnerabilities
+    #[arg(long, default_value_t = 0, value_parser = exit_code)]
+    pub exit_code: u8,
 }
 
 #[derive(Subcommand)]

@@ -5,6 +5,7 @@ mod config;
 mod db;
 mod output;
 mod progress;
+mod rescan;
 mod scan;
 mod secrets;
 mod verify;
@@ -37,6 +38,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Fs(args) => scan::fs(&cli.global, &cache_dir, &args),
         cli::Command::Config(args) => config::run(&cli.global, &args),
         cli::Command::Rules { id } => config::rules(id.as_deref()),
+        cli::Command::Sbom(args) => scan::sbom(&cli.global, &cache_dir, &args),
+        cli::Command::Rescan(args) => rescan::run(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
         cli::Command::Verify(args) => verify::run(&cli.global, &args),
     }

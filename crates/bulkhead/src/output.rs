@@ -25,6 +25,8 @@ pub fn write_to(report: &Report, format: Format, output: Option<&Path>) -> anyho
         Format::Json => report::write_json(report, &mut out),
         Format::Sarif => report::write_sarif(report, &mut out),
         Format::Table => report::write_table(report, &mut out, colour),
+        Format::Cyclonedx => report::write_cyclonedx(report, &mut out),
+        Format::SpdxJson => report::write_spdx(report, &mut out),
     }
     .and_then(|_| out.flush())
     .context("cannot write the report")

@@ -97,7 +97,8 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
         &filter,
         artifact,
         inventory,
-        ImageChecks {
+        ScanContext {
+            key: image.digest.clone(),
             misconfigurations,
             integrity,
         },
@@ -178,7 +179,7 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
         &filter,
         artifact,
         inventory,
-        ImageChecks::default(),
+        ScanContext::keyed(format!("rootfs:{}", absolute(&args.target))),
     )
 }
 
@@ -210,7 +211,42 @@ pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<
         &filter,
         artifact,
         inventory,
-        ImageChecks::default(),
+        ScanContext::keyed(format!("fs:{}", absolute(&args.target))),
+    )
+}
+
+/// `bulkhead sbom FILE`: the SBOM's packages stand in for the analysed layers.
+pub fn sbom(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
+    let filter = filter(args)?;
+    let sbom = source::sbom::read_sbom(Path::new(&args.target))?;
+    if !global.quiet {
+        eprintln!(
+            "{}: {} with {} packages",
+            args.target,
+            sbom.format,
+            sbom.inventory.packages.len()
+        );
+    }
+    let key = match &sbom.digest {
+        Some(digest) => digest.clone(),
+        None => format!("sbom:{}", absolute(&args.target)),
+    };
+    let artifact = Artifact {
+        name: sbom.name.unwrap_or_else(|| args.target.clone()),
+        kind: "sbom".into(),
+        digest: sbom.digest,
+        config_digest: None,
+        repo_tags: Vec::new(),
+        layers: Vec::new(),
+    };
+    finish(
+        global,
+        cache_dir,
+        args,
+        &filter,
+        artifact,
+        sbom.inventory,
+        ScanContext::keyed(key),
     )
 }
 
@@ -278,11 +314,29 @@ impl artifact::LayerCache for StoreLayerCache {
     }
 }
 
-/// What only an image has: its config's misconfigurations and the integrity of its reference.
-#[derive(Default)]
-struct ImageChecks {
+/// What `finish` needs besides the inventory: where `bulkhead rescan` keeps it, and what only
+/// an image has (its config's misconfigurations, the integrity of its reference).
+struct ScanContext {
+    /// The inventory store's key: image digest, `rootfs:PATH`, `fs:PATH`, `sbom:PATH`.
+    key: String,
     misconfigurations: Vec<misconfig::Finding>,
     integrity: Option<report::Integrity>,
+}
+
+impl ScanContext {
+    fn keyed(key: String) -> ScanContext {
+        ScanContext {
+            key,
+            misconfigurations: Vec::new(),
+            integrity: None,
+        }
+    }
+}
+
+fn absolute(path: &str) -> String {
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_string())
 }
 
 fn limits(args: &ScanArgs) -> Limits {
@@ -316,7 +370,7 @@ fn finish(
     filter: &Filter,
     artifact: Artifact,
     mut inventory: Inventory,
-    checks: ImageChecks,
+    context: ScanContext,
 ) -> anyhow::Result<u8> {
     analyzers::lang::drop_os_owned(&mut inventory);
     analyzers::lang::golang::prefer_go_mod(&mut inventory);
@@ -335,6 +389,18 @@ fn finish(
     } else {
         matcher::Matches::default()
     };
+    // Only inventories whose findings were recorded: rescan reports what is new since then.
+    if args.wants(ScannerKind::Vuln) {
+        if let Err(error) =
+            crate::rescan::store_inventory(cache_dir, &context.key, &artifact, &inventory, &matches)
+        {
+            inventory.warnings.push(inventory::Warning {
+                file: String::new(),
+                layer: None,
+                message: format!("the inventory was not stored for `bulkhead rescan`: {error}"),
+            });
+        }
+    }
     let today = eol::today();
     let os = inventory.os.as_ref().map(|os| {
         let info = eol::lookup(&os.family, &os.version);
@@ -378,10 +444,10 @@ fn finish(
         vulnerabilities: matches.vulnerabilities,
         malware: matches.malware,
         secrets: inventory.secrets,
-        misconfigurations: checks.misconfigurations,
+        misconfigurations: context.misconfigurations,
         summary: Default::default(),
         warnings,
-        integrity: checks.integrity,
+        integrity: context.integrity,
     };
     report.apply(filter);
     if !global.quiet {

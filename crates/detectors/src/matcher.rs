@@ -8,6 +8,7 @@ use inventory::{Inventory, LayerRef, Package, Warning};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 use store::osv::{Advisory, Affected, Event};
 use store::Store;
 
@@ -101,7 +102,7 @@ fn match_os(
         return Ok(());
     };
     // Many binary packages share one source package: look each name up once.
-    let mut by_name: HashMap<String, Vec<Advisory>> = HashMap::new();
+    let mut by_name: HashMap<String, Arc<Vec<Advisory>>> = HashMap::new();
     for package in inventory
         .packages
         .iter()
@@ -110,10 +111,10 @@ fn match_os(
         let name = release::advisory_name(&os.family, package);
         let version = release::advisory_version(&os.family, package);
         if !by_name.contains_key(name) {
-            by_name.insert(name.to_string(), store.advisories_for(&ecosystem, name)?);
+            by_name.insert(name.to_string(), store.advisories_shared(&ecosystem, name)?);
         }
         let key = store::name_key(&ecosystem, name);
-        for advisory in &by_name[name] {
+        for advisory in by_name[name].iter() {
             let hit = best_hit(
                 advisory,
                 &ecosystem,

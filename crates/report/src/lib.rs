@@ -12,6 +12,16 @@ pub use integrity::{Integrity, IntegrityFinding, Resolved};
 
 pub use json::write_json;
 pub use sarif::write_sarif;
+mod cyclonedx;
+mod rescan;
+mod sbom;
+mod spdx;
+
+pub use cyclonedx::write_cyclonedx;
+pub use rescan::{
+    write_rescan_json, write_rescan_table, RescanReport, RescanSummary, RescannedArtifact,
+};
+pub use spdx::write_spdx;
 pub use table::write_table;
 
 use detectors::language::Malware;

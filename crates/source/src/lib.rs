@@ -7,6 +7,7 @@ mod digest;
 mod docker;
 mod oci;
 pub mod registry;
+pub mod sbom;
 mod spec;
 
 use std::io::Read;

@@ -59,6 +59,17 @@ pub enum Error {
     )]
     Busy { dir: PathBuf },
 
+    #[error(
+        "stored inventories {} have layout version {found}, this bulkhead reads up to {expected}: \
+         use a newer bulkhead, or delete the file to start afresh",
+        path.display()
+    )]
+    InventorySchema {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+
     #[error("{0}")]
     Usage(String),
 }

@@ -5,8 +5,14 @@ use crate::error::{Error, Result};
 use crate::osv::Advisory;
 use crate::schema::{self, get_u64, name_key, DB_FILE_NAME};
 use rusqlite::Connection;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// Advisories already decoded, per (ecosystem, name key): matching many inventories (rescan)
+/// looks the same names up again and again.
+type Memo = Mutex<MemoMap>;
+type MemoMap = HashMap<(String, String), Arc<Vec<Advisory>>>;
 
 /// A read-only handle on `<cache_dir>/bulkhead.db`. It keeps reading the file it opened even if an
 /// import replaces the database meanwhile; open a new `Store` to see the new data.
@@ -14,6 +20,8 @@ use std::sync::{Mutex, MutexGuard};
 pub struct Store {
     pub(crate) path: PathBuf,
     inner: Mutex<Inner>,
+    memo: Memo,
+    ecosystems: OnceLock<Vec<(String, u64)>>,
 }
 
 pub(crate) struct Inner {
@@ -41,6 +49,8 @@ impl Store {
                 conn,
                 decoders: Decoders::default(),
             }),
+            memo: Memo::default(),
+            ecosystems: OnceLock::new(),
         })
     }
 
@@ -83,8 +93,32 @@ impl Store {
         Ok(out)
     }
 
+    fn memo(&self) -> MutexGuard<'_, MemoMap> {
+        self.memo.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`Store::advisories_for`], decoded once per handle and shared: the file a `Store` reads
+    /// never changes under it, so the answer cannot go stale.
+    pub fn advisories_shared(&self, ecosystem: &str, name: &str) -> Result<Arc<Vec<Advisory>>> {
+        let key = (ecosystem.to_owned(), name_key(ecosystem, name));
+        if let Some(found) = self.memo().get(&key) {
+            return Ok(found.clone());
+        }
+        let found = Arc::new(self.advisories_for(ecosystem, name)?);
+        self.memo().insert(key, found.clone());
+        Ok(found)
+    }
+
     /// The ecosystems present, each with its number of non-withdrawn advisories, sorted by name.
     pub fn ecosystems(&self) -> Result<Vec<(String, u64)>> {
+        if let Some(known) = self.ecosystems.get() {
+            return Ok(known.clone());
+        }
+        let found = self.count_ecosystems()?;
+        Ok(self.ecosystems.get_or_init(|| found).clone())
+    }
+
+    fn count_ecosystems(&self) -> Result<Vec<(String, u64)>> {
         let guard = self.lock();
         let mut stmt = guard
             .conn
