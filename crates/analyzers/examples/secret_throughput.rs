@@ -7,17 +7,35 @@ use artifact::{Analyzer, FileMeta};
 use std::path::Path;
 use std::time::Instant;
 
-fn collect(dir: &Path, rel: &str, depth: usize, analyzer: &SecretAnalyzer, out: &mut Vec<(String, Vec<u8>)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+fn collect(
+    dir: &Path,
+    rel: &str,
+    depth: usize,
+    analyzer: &SecretAnalyzer,
+    out: &mut Vec<(String, Vec<u8>)>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-        let Ok(kind) = entry.file_type() else { continue };
+        let path = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() && depth < 64 {
             collect(&entry.path(), &path, depth + 1, analyzer, out);
         } else if kind.is_file() {
             let Ok(meta) = entry.metadata() else { continue };
-            let file = FileMeta { path: &path, mode: 0o644, size: meta.len() };
+            let file = FileMeta {
+                path: &path,
+                mode: 0o644,
+                size: meta.len(),
+            };
             if !analyzer.wants_file(&file) {
                 continue;
             }
@@ -48,8 +66,15 @@ fn main() {
         best = best.min(start.elapsed().as_secs_f64());
     }
     let mb = bytes as f64 / 1e6;
-    println!("files: {}  text: {mb:.1} MB  rules: {}", files.len(), analyzer.scanner().rules().len());
-    println!("scan time (best of 3, one core): {best:.3} s  =>  {:.0} MB/s per core", mb / best);
+    println!(
+        "files: {}  text: {mb:.1} MB  rules: {}",
+        files.len(),
+        analyzer.scanner().rules().len()
+    );
+    println!(
+        "scan time (best of 3, one core): {best:.3} s  =>  {:.0} MB/s per core",
+        mb / best
+    );
     println!("findings: {}", findings.len());
     for s in &findings {
         println!("  {} {}:{} {}", s.rule_id, s.file, s.line, s.matched);
