@@ -250,11 +250,12 @@ pub fn sbom(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resul
     )
 }
 
+/// The analyzers for the pass, and the secret analyzer again for the image config.
+type Chosen = (Vec<Box<dyn Analyzer>>, Option<analyzers::SecretAnalyzer>);
+
 /// The analyzers `--scanners` asks for; the secret analyzer also comes back on its own for
 /// the image config and history.
-fn chosen_analyzers(
-    args: &ScanArgs,
-) -> anyhow::Result<(Vec<Box<dyn Analyzer>>, Option<analyzers::SecretAnalyzer>)> {
+fn chosen_analyzers(args: &ScanArgs) -> anyhow::Result<Chosen> {
     let mut chosen = if args.wants(ScannerKind::Vuln) {
         analyzers::default_analyzers()
     } else {

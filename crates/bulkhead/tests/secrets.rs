@@ -168,10 +168,7 @@ fn every_planted_secret_in_an_image_is_found_with_layer_and_deleted_flag() {
         assert!(!text.contains(secret.as_str()), "{secret} printed unmasked");
     }
     assert_eq!(report["summary"]["secrets"], 8);
-    assert_eq!(
-        report["secrets"][0]["layer"]["digest"].as_str().is_some(),
-        true
-    );
+    assert!(report["secrets"][0]["layer"]["digest"].as_str().is_some());
 
     // --exit-code fails the run on secrets; --scanners vuln alone reports none.
     let out = bulkhead(

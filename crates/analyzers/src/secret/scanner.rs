@@ -61,6 +61,9 @@ impl Scanner {
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(AhoCorasickKind::DFA))
+            // With hundreds of keywords no prefilter is selective; measured: the plain DFA
+            // is ~1.5x faster than with the default one (bench/secrets.sh).
+            .prefilter(false)
             .build(&keywords)
             .map_err(|e| format!("secret rule keywords: {e}"))?;
         Ok(Scanner {
@@ -74,6 +77,17 @@ impl Scanner {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Keyword hits per rule over `text` (for profiling the prefilter).
+    pub fn keyword_hits(&self, text: &[u8]) -> Vec<usize> {
+        let mut hits = vec![0; self.rules.len()];
+        for m in self.keywords.find_overlapping_iter(text) {
+            for &rule in &self.by_keyword[m.pattern().as_usize()] {
+                hits[rule] += 1;
+            }
+        }
+        hits
     }
 
     /// Does the content look like a binary (a NUL early on)?

@@ -9,7 +9,7 @@ pub const RULES: &[Spec] = &[
         r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b"),
     raw("aws-secret-access-key", "AWS secret access key", Critical, &["secret_access_key", "secretaccesskey", "secret-access-key", "secret.access.key"],
         r#"(?i)(?:aws[_.-]?)?secret(?:_access_|-access-|\.access\.|access)key[\w.-]{0,10}["']?\s{0,3}(?:=|:=|:|=>)\s{0,5}["']?(?P<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#).entropy(3.5),
-    keyed("aws-session-token", "AWS session token", High, &["session_token", "sessiontoken"],
+    keyed("aws-session-token", "AWS session token", High, &["session_token", "sessiontoken", "session-token", "session.token"],
         r"aws[_.-]?session[_.-]?token", r"[A-Za-z0-9/+=]{100,1200}").entropy(4.0),
     raw("aws-mws-key", "Amazon MWS auth token", High, &["amzn.mws"],
         r"\b(?P<secret>amzn\.mws\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b"),

@@ -29,6 +29,10 @@ pub const RULES: &[Spec] = &[
         r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)[a-z0-9_-]*["']?\s{0,3}(?::=|=>|=|:)\s{0,3}[rbuf]?["'](?P<secret>[A-Za-z0-9_+=-][A-Za-z0-9_+/=.~-]{15,127})["']"#)
         .entropy(3.7)
         .with_digit(),
+    raw("generic-api-key-unquoted", "API key or token in YAML, INI or properties", High, SECRET_KEYWORDS,
+        r#"(?im)^\s*[a-z0-9_.-]*(?:api[_-]?key|apikey|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?token)\s{0,3}[:=]\s{0,3}(?P<secret>[A-Za-z0-9_+=-][A-Za-z0-9_+/=.~-]{15,127})\s*$"#)
+        .entropy(3.5)
+        .with_digit(),
     raw("generic-env-secret", "Secret in an environment variable, ENV or ARG", High, &[
             "password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential",
         ],
