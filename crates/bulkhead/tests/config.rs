@@ -420,6 +420,8 @@ fn image_config_findings_and_sarif_with_vulnerabilities() {
             ),
             Node::Mode("srv/shared.conf".into(), b"x=1\n".to_vec(), 0o666),
             Node::Whiteout("usr/bin/removed-later".into()),
+            // An AWS key ID in the documented format (AKIA + 16 base32 characters), made up.
+            file("srv/app.env", format!("AWS_ACCESS_KEY_ID={FAKE_AWS_KEY}\n")),
         ],
     );
     let built = build(&[base, app], "amd64");
@@ -482,5 +484,10 @@ fn image_config_findings_and_sarif_with_vulnerabilities() {
         ids.iter().any(|i| i.starts_with("BH-IMG-")) && ids.iter().any(|i| !i.starts_with("BH-")),
         "{ids:?}"
     );
+    assert!(ids.contains(&"aws-access-key-id"), "{ids:?}");
+    let text = std::fs::read_to_string(&sarif).unwrap();
+    assert!(!text.contains(FAKE_AWS_KEY), "SARIF must mask secrets");
     validate_sarif(&sarif);
 }
+
+const FAKE_AWS_KEY: &str = "AKIAQ7R2M4XW5ZT6PB3L";

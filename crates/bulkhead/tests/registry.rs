@@ -183,6 +183,9 @@ fn expect_digest_catches_a_moved_tag() {
                 "image",
                 "--insecure",
                 "--quiet",
+                // Integrity alone decides: the image runs as root, which config checks flag.
+                "--scanners",
+                "vuln",
                 "--format",
                 "json",
                 "--exit-code",

@@ -169,6 +169,69 @@ impl SarifRun {
         }
     }
 
+    /// Malicious packages: one rule per MAL-* report, always CRITICAL, located at the file
+    /// that named the package.
+    pub fn add_malware(&mut self, report: &Report) {
+        for m in &report.malware {
+            let index = self.rule(&m.id, || {
+                let summary = m
+                    .summary
+                    .clone()
+                    .unwrap_or_else(|| format!("malicious package {}", m.package));
+                json!({
+                    "id": m.id,
+                    "name": "malware",
+                    "shortDescription": {"text": summary},
+                    "fullDescription": {"text": summary},
+                    "help": {"text": "Remove the package and treat the image or tree as compromised: it is code published to attack its users, not a bug to patch."},
+                    "properties": {"tags": ["malware", "security"], "security-severity": level(Severity::Critical).1},
+                })
+            });
+            let message = format!(
+                "{} {} ({}) is a malicious package ({})",
+                m.package, m.version, m.ecosystem, m.id
+            );
+            let file = if m.location.is_empty() {
+                report.artifact.name.as_str()
+            } else {
+                m.location.as_str()
+            };
+            self.result(&m.id, index, Severity::Critical, message, file, 0, 0, None);
+        }
+    }
+
+    /// Secrets: one rule per secret rule; the snippet is the masked match, never the value.
+    pub fn add_secrets(&mut self, report: &Report) {
+        for s in &report.secrets {
+            let index = self.rule(&s.rule_id, || {
+                json!({
+                    "id": s.rule_id,
+                    "name": "secret",
+                    "shortDescription": {"text": s.title},
+                    "fullDescription": {"text": format!("{} found in the artifact", s.title)},
+                    "help": {"text": "Revoke the credential, then remove it from the source and rebuild; a file deleted by a later layer still ships in the image."},
+                    "properties": {"tags": ["secret", "security"], "security-severity": level(s.severity).1},
+                })
+            });
+            let deleted = if s.deleted {
+                " (deleted in a later layer, still in the image)"
+            } else {
+                ""
+            };
+            let message = format!("{}: {}{deleted}", s.title, s.matched);
+            self.result(
+                &s.rule_id,
+                index,
+                s.severity,
+                message,
+                &s.file,
+                s.line,
+                s.column.unwrap_or(0),
+                Some(&s.matched),
+            );
+        }
+    }
+
     pub fn into_log(self, report: &Report) -> Value {
         json!({
             "$schema": SCHEMA,
@@ -190,6 +253,8 @@ pub fn write_sarif(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
     let mut run = SarifRun::default();
     run.add_vulnerabilities(report);
     run.add_misconfigurations(report);
+    run.add_malware(report);
+    run.add_secrets(report);
     serde_json::to_writer_pretty(&mut *out, &run.into_log(report))?;
     writeln!(out)
 }
