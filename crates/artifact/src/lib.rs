@@ -5,13 +5,11 @@
 
 mod layer;
 mod paths;
-mod rootfs;
 mod squash;
 mod tree;
 
 pub use layer::{analyze_image, analyze_image_cached, cache_key, LayerCache};
 pub use paths::normalize;
-pub use rootfs::analyze_rootfs;
 pub use squash::{secrets, squash};
 pub use tree::{analyze_tree, TreeOptions};
 

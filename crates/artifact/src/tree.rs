@@ -1,16 +1,18 @@
-//! A source tree on disk (a project checkout) as a single layer: like a root filesystem, but
-//! `.gitignore` files are honoured, version-control metadata is skipped, and the user may
-//! leave out directories and files by glob.
+//! A directory on disk as a single layer: a root filesystem (an unpacked image, `/` of a host)
+//! or a source tree (a project checkout: `.gitignore` honoured, version-control metadata
+//! skipped). Symlinks are never followed, so loops cannot hang the walk.
 
 use crate::layer::warning;
-use crate::rootfs::read_capped;
 use crate::{Analyzer, ArtifactError, FileMeta, LayerResult, Limits};
 use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::fs;
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
+/// Kernel and device trees of a live root hold no packages and can hang a reader.
+const KERNEL_DIRS: &[&str] = &["proc", "sys", "dev", "run"];
 const MAX_DEPTH: usize = 64;
 /// A `.gitignore` larger than this is not a real one.
 const MAX_IGNORE_FILE: u64 = 1 << 20;
@@ -20,7 +22,8 @@ pub struct TreeOptions {
     /// Globs over the path relative to the root (a glob without `/` also matches a name).
     pub skip_dirs: Vec<String>,
     pub skip_files: Vec<String>,
-    /// Honour `.gitignore` files.
+    /// A source tree: honour `.gitignore` files and skip version-control directories.
+    /// Otherwise a root filesystem: skip the kernel and device trees at its top.
     pub gitignore: bool,
 }
 
@@ -205,9 +208,13 @@ impl Walk<'_> {
                 continue;
             };
             if kind.is_dir() {
-                let skipped = VCS_DIRS.contains(&name.as_str())
-                    || self.dirs.skips(&path, &name)
-                    || ignored(rules, &path, true);
+                let special = if self.gitignore {
+                    VCS_DIRS.contains(&name.as_str())
+                } else {
+                    depth == 0 && KERNEL_DIRS.contains(&name.as_str())
+                };
+                let skipped =
+                    special || self.dirs.skips(&path, &name) || ignored(rules, &path, true);
                 if !skipped {
                     self.visit(&entry.path(), &path, depth + 1, rules, result);
                 }
@@ -244,6 +251,18 @@ impl Walk<'_> {
             Err(message) => result.warnings.push(warning(path, "", &message)),
         }
     }
+}
+
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut content = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut content)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if content.len() as u64 > cap {
+        return Err(format!("over --max-file-size {cap}; not analyzed"));
+    }
+    Ok(content)
 }
 
 #[cfg(test)]

@@ -162,7 +162,13 @@ pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Res
     let filter = filter(args)?;
     let (analyzers, _) = chosen_analyzers(args)?;
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
-    let layer = artifact::analyze_rootfs(Path::new(&args.target), &analyzers, limits(args))?;
+    let options = artifact::TreeOptions {
+        skip_dirs: args.skip_dirs.clone(),
+        skip_files: args.skip_files.clone(),
+        gitignore: false,
+    };
+    let root = Path::new(&args.target);
+    let layer = artifact::analyze_tree(root, &analyzers, limits(args), &options)?;
     let inventory = artifact::squash(std::slice::from_ref(&layer));
     let artifact = Artifact {
         name: args.target.clone(),
