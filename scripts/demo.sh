@@ -26,5 +26,7 @@ echo "==> scanning $FIX/oci-minbase"
 "$BULKHEAD" image "$FIX/oci-minbase"
 echo "==> scanning $FIX/planted.docker.tar (JSON report in $FIX/planted.json)"
 "$BULKHEAD" image --format json -o "$FIX/planted.json" "$FIX/planted.docker.tar"
-jq '{artifact, os, packages: (.packages | length), vulnerabilities: (.vulnerabilities | length)}' "$FIX/planted.json" 2>/dev/null \
+jq '{artifact: .artifact.name, os, packages: (.packages | length), vulnerabilities: (.vulnerabilities | length),
+     secrets: [.secrets[] | {rule_id, file, match, deleted}], misconfigurations: [.misconfigurations[] | .rule_id + " " + .message]}' \
+  "$FIX/planted.json" 2>/dev/null \
   || head -c 600 "$FIX/planted.json"
