@@ -191,6 +191,10 @@ pub struct ScanArgs {
     /// Analyse every layer afresh instead of reusing results of earlier scans
     #[arg(long)]
     pub no_layer_cache: bool,
+    /// `sbom REF`: scan the SBOM attestation attached to a registry image, signed by this
+    /// cosign public key (repeatable), instead of pulling the image
+    #[arg(long, value_name = "KEY.pub")]
+    pub key: Vec<PathBuf>,
 }
 
 impl ScanArgs {

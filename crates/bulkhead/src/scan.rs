@@ -23,14 +23,7 @@ pub fn image(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Resu
             bail!("--expect-digest {expected:?}: expected sha256:<64 lower-case hex digits>");
         }
     }
-    let credentials = match (&args.username, &args.password) {
-        (Some(username), Some(password)) => Some(source::registry::Credentials {
-            username: username.clone(),
-            password: password.clone(),
-        }),
-        (None, None) => None,
-        _ => bail!("--username and --password go together"),
-    };
+    let credentials = credentials(args)?;
     let select = source::SelectOptions {
         platform,
         insecure: args.insecure,
@@ -221,10 +214,27 @@ pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<
     )
 }
 
-/// `bulkhead sbom FILE`: the SBOM's packages stand in for the analysed layers.
+fn credentials(args: &ScanArgs) -> anyhow::Result<Option<source::registry::Credentials>> {
+    Ok(match (&args.username, &args.password) {
+        (Some(username), Some(password)) => Some(source::registry::Credentials {
+            username: username.clone(),
+            password: password.clone(),
+        }),
+        (None, None) => None,
+        _ => bail!("--username and --password go together"),
+    })
+}
+
+/// `bulkhead sbom FILE`, or `bulkhead sbom --key KEY.pub REF` for the SBOM attestation a
+/// registry image carries: the SBOM's packages stand in for the analysed layers.
 pub fn sbom(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
     let filter = filter(args)?;
-    let sbom = source::sbom::read_sbom(Path::new(&args.target))?;
+    let local = Path::new(&args.target);
+    let sbom = if args.key.is_empty() || local.exists() {
+        source::sbom::read_sbom(local)?
+    } else {
+        attached_sbom(args)?
+    };
     if !global.quiet {
         eprintln!(
             "{}: {} with {} packages",
@@ -338,6 +348,33 @@ impl ScanContext {
             integrity: None,
         }
     }
+}
+
+/// The SBOM attestation attached to a registry image whose signature verifies with one of
+/// `--key`: an unsigned or foreign SBOM is never trusted in place of the image.
+fn attached_sbom(args: &ScanArgs) -> anyhow::Result<source::sbom::Sbom> {
+    let reference = source::registry::Reference::parse(&args.target)
+        .map_err(|e| anyhow::anyhow!("{}: not a file, nor an image reference: {e}", args.target))?;
+    let keys = args
+        .key
+        .iter()
+        .map(|path| verify::PublicKey::from_file(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = source::registry::RegistryOptions {
+        insecure: args.insecure,
+        credentials: credentials(args)?,
+        ..Default::default()
+    };
+    let Some((_, document)) = verify::attached_sbom(&reference, &options, &keys)
+        .with_context(|| format!("cannot fetch the attestations of {}", args.target))?
+    else {
+        bail!(
+            "{}: no SBOM attestation signed by the given key is attached; `bulkhead verify --key KEY {}` shows what is",
+            args.target,
+            args.target
+        );
+    };
+    Ok(source::sbom::parse_sbom(&document, &args.target)?)
 }
 
 fn absolute(path: &str) -> String {

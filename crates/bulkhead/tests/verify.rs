@@ -585,3 +585,51 @@ fn attached_sbom_is_fetched_from_the_registry_for_scanning() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn bulkhead_sbom_scans_only_an_attached_sbom_signed_by_the_key() {
+    let s = setup();
+    let key = s.key("release", KeyKind::P256);
+    let bom = json!({"bomFormat": "CycloneDX", "specVersion": "1.5",
+                     "components": [{"type": "library", "name": "zlib", "version": "1.2.13",
+                                     "purl": "pkg:deb/debian/zlib@1.2.13"}]});
+    s.attest(&key, "https://cyclonedx.org/bom", bom);
+    let reference = s.by_tag();
+    let scan = |public: &Path| {
+        common::bulkhead(
+            &[
+                "sbom",
+                "--insecure",
+                "--quiet",
+                "--format",
+                "json",
+                "--key",
+                path(public),
+                &reference,
+            ],
+            common::cache_with_os_feeds(),
+        )
+    };
+    let out = scan(&key.public);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["artifact"]["type"], "sbom");
+    let packages: Vec<(&str, &str)> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(packages, [("zlib", "1.2.13")]);
+
+    // Signed by someone else: never scanned in place of the image.
+    let other = s.key("other", KeyKind::Ed25519);
+    let out = scan(&other.public);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no SBOM attestation signed"), "{stderr}");
+}
