@@ -151,58 +151,47 @@ fn integrity(image: &source::Image, expected: Option<&str>) -> Option<report::In
     Some(report::Integrity::assess(resolved, expected))
 }
 
+/// A root filesystem on disk (an unpacked image, `/` of a host): kernel trees skipped.
 pub fn rootfs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
-    let filter = filter(args)?;
-    let (analyzers, _) = chosen_analyzers(args)?;
-    let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
-    let options = artifact::TreeOptions {
-        skip_dirs: args.skip_dirs.clone(),
-        skip_files: args.skip_files.clone(),
-        gitignore: false,
-    };
-    let root = Path::new(&args.target);
-    let layer = artifact::analyze_tree(root, &analyzers, limits(args), &options)?;
-    let inventory = artifact::squash(std::slice::from_ref(&layer));
-    let artifact = Artifact {
-        name: args.target.clone(),
-        kind: "rootfs".into(),
-        digest: None,
-        config_digest: None,
-        repo_tags: Vec::new(),
-        layers: Vec::new(),
-    };
-    finish(
-        global,
-        cache_dir,
-        args,
-        &filter,
-        artifact,
-        inventory,
-        ScanContext::keyed(format!("rootfs:{}", absolute(&args.target))),
-    )
+    directory(global, cache_dir, args, false)
 }
 
 /// A source tree: `.gitignore` honoured, `.git/` skipped, no OS expected.
 pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<u8> {
+    directory(global, cache_dir, args, true)
+}
+
+fn directory(
+    global: &Global,
+    cache_dir: &Path,
+    args: &ScanArgs,
+    source_tree: bool,
+) -> anyhow::Result<u8> {
     let filter = filter(args)?;
     let (analyzers, _) = chosen_analyzers(args)?;
     let analyzers: Vec<&dyn Analyzer> = analyzers.iter().map(|a| a.as_ref()).collect();
     let options = artifact::TreeOptions {
         skip_dirs: args.skip_dirs.clone(),
         skip_files: args.skip_files.clone(),
-        gitignore: true,
+        gitignore: source_tree,
     };
     let root = Path::new(&args.target);
     let tree = artifact::analyze_tree(root, &analyzers, limits(args), &options)?;
     let inventory = artifact::squash(std::slice::from_ref(&tree));
+    let (kind, prefix) = if source_tree {
+        ("filesystem", "fs")
+    } else {
+        ("rootfs", "rootfs")
+    };
     let artifact = Artifact {
         name: args.target.clone(),
-        kind: "filesystem".into(),
+        kind: kind.into(),
         digest: None,
         config_digest: None,
         repo_tags: Vec::new(),
         layers: Vec::new(),
     };
+    let key = format!("{prefix}:{}", absolute(&args.target));
     finish(
         global,
         cache_dir,
@@ -210,7 +199,7 @@ pub fn fs(global: &Global, cache_dir: &Path, args: &ScanArgs) -> anyhow::Result<
         &filter,
         artifact,
         inventory,
-        ScanContext::keyed(format!("fs:{}", absolute(&args.target))),
+        ScanContext::keyed(key),
     )
 }
 
