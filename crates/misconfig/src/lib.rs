@@ -12,7 +12,8 @@ pub mod k8s;
 pub mod rego;
 pub mod rule;
 pub mod scan;
-pub mod yaml;
 
 pub use catalog::{all_rules, lookup};
 pub use rule::{ConfigError, Family, Finding, Rule};
+/// The positioned YAML tree every YAML-based rule family reads.
+pub use yaml_tree as yaml;

@@ -80,3 +80,14 @@ pub struct ConfigError {
     pub column: usize,
     pub message: String,
 }
+
+impl From<crate::yaml::ParseError> for ConfigError {
+    fn from(e: crate::yaml::ParseError) -> Self {
+        ConfigError {
+            file: e.file,
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
+}

@@ -286,7 +286,7 @@ pub fn check_all(
     for (file, text) in files {
         match yaml::parse(file, text, &limits) {
             Ok(documents) => parsed.push((file.as_str(), text.as_str(), documents)),
-            Err(error) => errors.push(error),
+            Err(error) => errors.push(error.into()),
         }
     }
     let mut objects = Vec::new();

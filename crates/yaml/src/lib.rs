@@ -11,7 +11,15 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
-use crate::rule::ConfigError;
+/// Input that cannot be parsed, or that exceeds the [`Limits`], with the position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ParseError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
 
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -149,8 +157,8 @@ pub fn snippet(text: &str, line: usize) -> Option<String> {
 }
 
 /// Parses every document of `text` (YAML or JSON).
-pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, ConfigError> {
-    let error = |pos: Pos, message: String| ConfigError {
+pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, ParseError> {
+    let error = |pos: Pos, message: String| ParseError {
         file: file.to_string(),
         line: pos.line,
         column: pos.column,
