@@ -101,6 +101,26 @@ struct Subject {
     digest: std::collections::BTreeMap<String, String>,
 }
 
+impl AttestationCheck {
+    /// A layer found at `source` that nothing has been verified about yet.
+    pub(crate) fn unchecked(source: &str, layer_digest: &str) -> AttestationCheck {
+        AttestationCheck {
+            source: source.to_string(),
+            layer_digest: layer_digest.to_string(),
+            predicate_type: None,
+            verified: false,
+            key_fingerprint: None,
+            key: None,
+            provenance: None,
+            sbom: None,
+            failure: None,
+            error: None,
+            sbom_document: None,
+            subjects: Vec::new(),
+        }
+    }
+}
+
 /// Checks one attestation layer (its blob is a DSSE envelope) for the image `image_digest`.
 pub fn check_attestation(
     source: &str,
@@ -109,20 +129,7 @@ pub fn check_attestation(
     image_digest: &str,
     keys: &[PublicKey],
 ) -> AttestationCheck {
-    let check = AttestationCheck {
-        source: source.to_string(),
-        layer_digest: layer_digest.to_string(),
-        predicate_type: None,
-        verified: false,
-        key_fingerprint: None,
-        key: None,
-        provenance: None,
-        sbom: None,
-        failure: None,
-        error: None,
-        sbom_document: None,
-        subjects: Vec::new(),
-    };
+    let check = AttestationCheck::unchecked(source, layer_digest);
     let fail = |mut check: AttestationCheck, failure: Failure, error: String| {
         check.failure = Some(failure);
         check.error = Some(error);

@@ -38,20 +38,7 @@ pub fn check_bundle(
     image_digest: &str,
     keys: &[PublicKey],
 ) -> Checked {
-    let mut check = AttestationCheck {
-        source: source.to_string(),
-        layer_digest: layer_digest.to_string(),
-        predicate_type: None,
-        verified: false,
-        key_fingerprint: None,
-        key: None,
-        provenance: None,
-        sbom: None,
-        failure: None,
-        error: None,
-        sbom_document: None,
-        subjects: Vec::new(),
-    };
+    let mut check = AttestationCheck::unchecked(source, layer_digest);
     let actual = sha256_digest(blob);
     let problem = if actual != layer_digest {
         Some((
