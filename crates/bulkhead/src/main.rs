@@ -17,6 +17,7 @@ use std::process::ExitCode;
 pub const ERROR_EXIT: u8 = 2;
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = cli::Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -27,6 +28,16 @@ fn main() -> ExitCode {
             }
             ExitCode::from(ERROR_EXIT)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `bulkhead db info | head -1` would panic in `println!` once `head`
+/// exits; like other Unix filters, end quietly instead.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

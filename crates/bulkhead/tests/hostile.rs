@@ -245,3 +245,36 @@ fn layer_without_tar_trailer_is_read() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["packages"][0]["name"], "bash");
 }
+
+/// A reader that goes away (`bulkhead rules | head -1`) ends bulkhead quietly, as it does any
+/// Unix filter: SIGPIPE, not a panic in `println!`.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    const SIGPIPE: i32 = 13; // on every Linux architecture
+                             // A process forked meanwhile by a parallel test may briefly hold the read end open, so the
+                             // write can succeed; a few attempts make sure the closed-pipe path is really taken.
+    for _ in 0..10 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+            .arg("rules")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // close the read end before bulkhead writes
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            out.status.success() || out.status.signal() == Some(SIGPIPE),
+            "{:?}",
+            out.status
+        );
+        if out.status.signal() == Some(SIGPIPE) {
+            return;
+        }
+    }
+    panic!("bulkhead never wrote to a closed pipe in 10 attempts");
+}
