@@ -2,27 +2,10 @@
 //! and what the squashed filesystem holds (setuid and world-writable files, package caches,
 //! shells in distroless-looking images).
 
-use crate::rule::{Family, Finding, Rule};
-use inventory::Severity::{self, Critical, High, Low, Medium};
+use crate::rule::{Finding, Rule};
+use inventory::Severity::{Critical, High, Low, Medium};
 
-const fn rule(
-    id: &'static str,
-    severity: Severity,
-    title: &'static str,
-    why: &'static str,
-    fix: &'static str,
-    references: &'static [&'static str],
-) -> Rule {
-    Rule {
-        id,
-        family: Family::Image,
-        title,
-        severity,
-        why,
-        fix,
-        references,
-    }
-}
+crate::rule::family_rule_constructor!(crate::rule::Family::Image);
 
 const CIS_4_1: &str =
     "CIS Docker Benchmark v1.6 4.1: Ensure that a user for the container has been created";

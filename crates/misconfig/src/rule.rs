@@ -17,6 +17,33 @@ pub enum Family {
     Rego,
 }
 
+/// Defines `rule(id, severity, title, why, fix, references)` for one family's `const`
+/// catalogue, so its rule tables stay short.
+macro_rules! family_rule_constructor {
+    ($family:expr) => {
+        /// A catalogue entry of this family.
+        pub(crate) const fn rule(
+            id: &'static str,
+            severity: inventory::Severity,
+            title: &'static str,
+            why: &'static str,
+            fix: &'static str,
+            references: &'static [&'static str],
+        ) -> $crate::rule::Rule {
+            $crate::rule::Rule {
+                id,
+                family: $family,
+                title,
+                severity,
+                why,
+                fix,
+                references,
+            }
+        }
+    };
+}
+pub(crate) use family_rule_constructor;
+
 /// One check of the catalogue; `bulkhead rules ID` prints it.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {

@@ -7,9 +7,8 @@ mod hygiene;
 mod mounts;
 mod privilege;
 
-use crate::rule::{ConfigError, Family, Finding, Rule};
+use crate::rule::{ConfigError, Finding, Rule};
 use crate::yaml::{self, Limits, Node, Pos};
-use inventory::Severity;
 
 /// The catalogue, in ID order.
 pub static RULES: &[Rule] = &[
@@ -41,24 +40,7 @@ pub static RULES: &[Rule] = &[
     privilege::UTS_HOST,
 ];
 
-pub(crate) const fn rule(
-    id: &'static str,
-    severity: Severity,
-    title: &'static str,
-    why: &'static str,
-    fix: &'static str,
-    references: &'static [&'static str],
-) -> Rule {
-    Rule {
-        id,
-        family: Family::Compose,
-        title,
-        severity,
-        why,
-        fix,
-        references,
-    }
-}
+crate::rule::family_rule_constructor!(crate::rule::Family::Compose);
 
 /// Whether `file`/`text` is a compose file: a compose file name, or a top-level `services:`
 /// mapping in a file that is not a Kubernetes manifest.

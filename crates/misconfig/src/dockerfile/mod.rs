@@ -8,8 +8,7 @@ pub mod shell;
 pub use parse::{parse, Dockerfile, Instruction, Stage};
 pub use rules::secret_name;
 
-use crate::rule::{ConfigError, Family, Finding, Rule};
-use inventory::Severity;
+use crate::rule::{ConfigError, Finding, Rule};
 use shell::Command;
 
 /// One rule and the code that applies it.
@@ -103,22 +102,4 @@ pub fn check_parsed(file: &str, df: &Dockerfile, dockerignore: bool) -> Vec<Find
     ctx.findings.into_inner()
 }
 
-/// A Dockerfile rule, for the `const` catalogue.
-pub(crate) const fn rule(
-    id: &'static str,
-    severity: Severity,
-    title: &'static str,
-    why: &'static str,
-    fix: &'static str,
-    references: &'static [&'static str],
-) -> Rule {
-    Rule {
-        id,
-        family: Family::Dockerfile,
-        title,
-        severity,
-        why,
-        fix,
-        references,
-    }
-}
+crate::rule::family_rule_constructor!(crate::rule::Family::Dockerfile);

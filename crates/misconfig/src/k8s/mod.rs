@@ -26,10 +26,9 @@ mod services;
 pub(crate) mod volumes;
 mod workload;
 
-use inventory::Severity;
-
-use crate::rule::{ConfigError, Family, Finding, Rule};
+use crate::rule::{ConfigError, Finding, Rule};
 use crate::yaml::{self, Limits, Node, Pos};
+use inventory::Severity;
 
 /// Which Pod Security Standards level to hold manifests to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,25 +166,7 @@ pub fn profile_of(rule_id: &str) -> Profile {
     }
 }
 
-/// Builds a catalogue entry (keeps the rule tables short).
-pub(crate) const fn rule(
-    id: &'static str,
-    severity: Severity,
-    title: &'static str,
-    why: &'static str,
-    fix: &'static str,
-    references: &'static [&'static str],
-) -> Rule {
-    Rule {
-        id,
-        family: Family::Kubernetes,
-        title,
-        severity,
-        why,
-        fix,
-        references,
-    }
-}
+crate::rule::family_rule_constructor!(crate::rule::Family::Kubernetes);
 
 /// Whether `text` looks like a Kubernetes manifest: some object with `apiVersion` and `kind`.
 pub fn looks_like_manifest(text: &str) -> bool {
