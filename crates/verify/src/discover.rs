@@ -265,18 +265,9 @@ fn signature_failed(source: &str, layer_digest: &str, error: FetchError) -> Sign
 fn attestation_failed(source: &str, layer_digest: &str, error: FetchError) -> AttestationCheck {
     let (failure, error) = fetch_failure(error);
     AttestationCheck {
-        source: source.to_string(),
-        layer_digest: layer_digest.to_string(),
-        predicate_type: None,
-        verified: false,
-        key_fingerprint: None,
-        key: None,
-        provenance: None,
-        sbom: None,
         failure: Some(failure),
         error: Some(error),
-        sbom_document: None,
-        subjects: Vec::new(),
+        ..AttestationCheck::unchecked(source, layer_digest)
     }
 }
 
