@@ -220,36 +220,21 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
             "fsGroup is 0 (root)".into(),
         );
     }
-    each_setting(w, "seccompProfile", out, |w, entry, c, out| {
-        if let Some(t) = entry
-            .value
-            .entry("type")
-            .filter(|t| is(&t.value, "Unconfined"))
-        {
-            w.report(
-                out,
-                &SECCOMP_UNCONFINED,
-                t.key_pos,
-                c,
-                "seccompProfile type is Unconfined".into(),
-            );
-        }
-    });
-    each_setting(w, "appArmorProfile", out, |w, entry, c, out| {
-        if let Some(t) = entry
-            .value
-            .entry("type")
-            .filter(|t| is(&t.value, "Unconfined"))
-        {
-            w.report(
-                out,
-                &APPARMOR_UNCONFINED,
-                t.key_pos,
-                c,
-                "appArmorProfile type is Unconfined".into(),
-            );
-        }
-    });
+    for (setting, rule) in [
+        ("seccompProfile", &SECCOMP_UNCONFINED),
+        ("appArmorProfile", &APPARMOR_UNCONFINED),
+    ] {
+        each_setting(w, setting, out, |w, entry, c, out| {
+            if let Some(t) = entry
+                .value
+                .entry("type")
+                .filter(|t| is(&t.value, "Unconfined"))
+            {
+                let message = format!("{setting} type is Unconfined");
+                w.report(out, rule, t.key_pos, c, message);
+            }
+        });
+    }
     each_setting(w, "seLinuxOptions", out, |w, entry, c, out| {
         for option in entry.value.entries() {
             let value = option.value.as_str().unwrap_or_default();
