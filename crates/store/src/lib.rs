@@ -8,7 +8,6 @@
 //! - `Store::advisories_for(ecosystem, name) -> Result<Vec<Advisory>>` (withdrawn excluded)
 //! - `import(cache_dir, inputs, &mut dyn FnMut(&str)) -> Result<ImportSummary>`
 //! - `update(cache_dir, base_url, ecosystems, ..) -> Result<ImportSummary>`
-//!
 //! - `LayerCache`, `InventoryStore` (with `ArtifactKey`, `StoredInventory`): the scan-side tables.
 //!
 //! WAL journal: an import adds its records in one write transaction (see `import.rs`), so any
