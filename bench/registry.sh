@@ -59,6 +59,7 @@ measure() {  # label, args...: median wall of $RUNS runs, max RSS
 echo "image: $NLAYERS layers, $((GZ/1000000)) MB gzip, $((TAR/1000000)) MB uncompressed; load $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "oci layout on disk (no layer cache)" image --no-layer-cache --format json -o /dev/null "$IMAGE"
 measure "registry pull, cold (no layer cache)" image --insecure --no-layer-cache --format json -o /dev/null "$REF"
-rm -f "$CACHE/layers.db"*
+# Empty the layer cache (a table of the one database file) so the next scan fills it.
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM layers"); c.commit()' "$CACHE/bulkhead.db"
 "$BIN" --quiet --cache-dir "$CACHE" image --insecure --format json -o /dev/null "$REF" >/dev/null
 measure "registry pull, layer cache warm" image --insecure --format json -o /dev/null "$REF"

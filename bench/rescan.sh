@@ -13,8 +13,10 @@ cargo build -q --release -p bulkhead --bin bulkhead --example gen_inventories
 BIN=target/release/bulkhead
 export BULKHEAD_CACHE_DIR=$OUT/cache
 $BIN -q db import "$SHARED/data/osv/Debian-DSA-DLA.jsonl.zst" >/dev/null
+# Inventories share bulkhead.db with the advisories: report what they add to it.
+ADVISORIES_KIB=$(du -k "$OUT/cache/bulkhead.db" | cut -f1)
 target/release/examples/gen_inventories "$OUT/cache" "$SHARED" "$COUNT" "$PACKAGES"
-echo "inventories.db: $(du -k "$OUT/cache/inventories.db" | cut -f1) KiB"
+echo "bulkhead.db: $(du -k "$OUT/cache/bulkhead.db" | cut -f1) KiB, $ADVISORIES_KIB KiB of it advisories"
 for run in first second; do
   start=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$OUT/rss" $BIN rescan -q --format json -o "$OUT/$run.json"

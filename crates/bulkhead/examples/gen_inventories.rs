@@ -1,5 +1,5 @@
 //! Benchmark input for `bench/rescan.sh`: stores COUNT inventories of PACKAGES Debian packages
-//! each in CACHE_DIR/inventories.db, as scans would. Names and versions are real: sampled from
+//! each in CACHE_DIR/bulkhead.db, as scans would. Names and versions are real: sampled from
 //! the dpkg databases in SHARED/data/fixtures/pkgdb and from the source packages and fixed
 //! versions of the Debian advisories (half just below a fix, so they match). Deterministic.
 //!

@@ -506,9 +506,11 @@ fn finish(
 /// Advisories change daily: say so when the database has not been refreshed for a week.
 fn warn_if_stale(store: &store::Store) {
     const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
-    let age = std::fs::metadata(store.path())
-        .and_then(|m| m.modified())
+    // Not the file's mtime: scans write the layer cache and inventories to the same file.
+    let age = store
+        .updated_at()
         .ok()
+        .and_then(|t| store::time::to_system_time(&t))
         .and_then(|t| t.elapsed().ok());
     if let Some(age) = age.filter(|a| *a > WEEK) {
         eprintln!(

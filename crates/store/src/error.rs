@@ -7,15 +7,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "no advisory database at {}: run `bulkhead db import PATH` (OSV files, directories or \
+        "no advisories imported into {}: run `bulkhead db import PATH` (OSV files, directories or \
          osv.dev all.zip) or `bulkhead db update` (download from osv.dev) first",
         path.display()
     )]
     NoDatabase { path: PathBuf },
 
+    /// The file was written by a newer bulkhead (older layouts are upgraded on open).
     #[error(
-        "advisory database {} has schema version {found}, this bulkhead needs {expected}: \
-         re-import it with `bulkhead db import PATH` or `bulkhead db update`",
+        "{} has layout version {found}, this bulkhead reads up to {expected}: use a newer \
+         bulkhead, or move the file away to start afresh (it also holds the layer cache and the \
+         inventories stored for `bulkhead rescan`)",
         path.display()
     )]
     Schema {
@@ -25,7 +27,7 @@ pub enum Error {
     },
 
     #[error(
-        "advisory database {} is unreadable ({message}): delete it and re-import with \
+        "database {} is unreadable ({message}): move it away and re-import with \
          `bulkhead db import PATH` or `bulkhead db update`",
         path.display()
     )]
@@ -43,7 +45,7 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("advisory database {}: {source}", path.display())]
+    #[error("database {}: {source}", path.display())]
     Sqlite {
         path: PathBuf,
         #[source]
@@ -59,15 +61,17 @@ pub enum Error {
     )]
     Busy { dir: PathBuf },
 
+    /// An older bulkhead's `inventories.db` could not be copied into the single file.
     #[error(
-        "stored inventories {} have layout version {found}, this bulkhead reads up to {expected}: \
-         use a newer bulkhead, or delete the file to start afresh",
-        path.display()
+        "stored inventories in {} could not be moved into {} ({message}): move the old file \
+         away to go on without them",
+        from.display(),
+        to.display()
     )]
-    InventorySchema {
-        path: PathBuf,
-        found: u32,
-        expected: u32,
+    Migration {
+        from: PathBuf,
+        to: PathBuf,
+        message: String,
     },
 
     #[error("{0}")]

@@ -1,7 +1,7 @@
-//! Atomic import: the new database is built as a temp file next to the old one (a `VACUUM INTO`
-//! copy of it, or empty), all inputs go in one transaction, and the file is then renamed over
-//! `bulkhead.db`. Readers keep whichever file they opened; a crash or a bad input leaves the
-//! previous database as it was, and the temp file is removed (or cleaned up by the next import).
+//! Atomic import: all inputs go into `bulkhead.db` in one write transaction. Readers (WAL) keep
+//! the snapshot they started with until it commits, so they see the advisories from before or
+//! after, never a mix; scans writing the layer cache or inventories meanwhile wait for the commit
+//! (busy timeout). A crash or a bad input rolls back and leaves the previous advisories as they were.
 //!
 //! Policy on bad input: the first malformed record aborts the whole import with an error naming
 //! the file and line (or zip entry); nothing is half-imported.
@@ -12,7 +12,7 @@ use crate::osv::Advisory;
 use crate::read::{self, InputFile, Loc};
 use crate::schema::{self, name_key, DB_FILE_NAME};
 use crate::time;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::BTreeSet;
 use std::fs;
 use std::ops::ControlFlow;
@@ -53,7 +53,7 @@ pub struct ImportSummary {
 /// Atomic: the first malformed record (or a record over [`crate::MAX_RECORD_BYTES`]) aborts the
 /// whole import with [`Error::Input`] naming the file and line or zip entry, and the previous
 /// database stays as it was. One import at a time per cache dir ([`Error::Busy`] otherwise);
-/// readers are never blocked.
+/// readers are never blocked; other writers (scans storing layers and inventories) wait for it.
 pub fn import(
     cache_dir: &Path,
     inputs: &[PathBuf],
@@ -79,13 +79,15 @@ pub fn import(
     build(cache_dir, &lock, &files, progress)
 }
 
-/// Held for the whole import: an exclusive SQLite lock on `bulkhead.db.lock`. The OS drops it if
+/// Held for the whole import, downloads included: an exclusive SQLite lock on `bulkhead.db.lock`,
+/// so a second importer is told at once rather than after the busy timeout. The OS drops it if
 /// the process dies, so a crash never leaves a stale lock behind.
 pub(crate) struct ImportLock {
     _conn: Connection,
 }
 
-const TEMP_DB_PREFIX: &str = "bulkhead.db.tmp-";
+/// Temp databases of older bulkheads, which built a copy and renamed it into place.
+const OLD_TEMP_DB_PREFIX: &str = "bulkhead.db.tmp-";
 pub(crate) const DOWNLOAD_PREFIX: &str = "bulkhead-download-";
 
 impl ImportLock {
@@ -114,7 +116,7 @@ impl ImportLock {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(TEMP_DB_PREFIX) || name.starts_with(DOWNLOAD_PREFIX) {
+            if name.starts_with(OLD_TEMP_DB_PREFIX) || name.starts_with(DOWNLOAD_PREFIX) {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -122,23 +124,18 @@ impl ImportLock {
     }
 }
 
-/// Deletes a temp file (and SQLite sidecars) when dropped, unless it was renamed into place.
+/// Deletes a temp file (a download) when dropped.
 pub(crate) struct TempPath(pub(crate) Option<PathBuf>);
 
 impl Drop for TempPath {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
             let _ = fs::remove_file(&p);
-            for ext in ["-journal", "-wal", "-shm"] {
-                let mut s = p.clone().into_os_string();
-                s.push(ext);
-                let _ = fs::remove_file(s);
-            }
         }
     }
 }
 
-/// Builds the new database from `files` and renames it into place.
+/// Adds `files` to the database in one transaction.
 pub(crate) fn build(
     cache_dir: &Path,
     _lock: &ImportLock,
@@ -146,28 +143,24 @@ pub(crate) fn build(
     progress: &mut dyn FnMut(&str),
 ) -> Result<ImportSummary> {
     let start = Instant::now();
-    let db_path = cache_dir.join(DB_FILE_NAME);
-    let tmp_path = cache_dir.join(format!("{TEMP_DB_PREFIX}{}", std::process::id()));
-    let mut tmp = TempPath(Some(tmp_path.clone()));
     let now = time::now_utc();
-
-    let fresh = !copy_existing(&db_path, &tmp_path, progress)?;
-    let sql = Error::sql(&tmp_path);
-    let mut conn = Connection::open(&tmp_path).map_err(Error::sql(&tmp_path))?;
-    // The temp file is thrown away on any failure, so it needs no journal and no fsync per commit.
-    conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;",
-    )
-    .map_err(Error::sql(&tmp_path))?;
-    if fresh {
-        schema::create(&conn, &now).map_err(Error::sql(&tmp_path))?;
-    }
+    let (db_path, mut conn) = schema::open(cache_dir, true)?;
+    let sql = |e| Error::sql(&db_path)(e);
+    // A big page cache: pages changed again and again stay in memory until the commit
+    // instead of spilling into the WAL.
+    conn.execute_batch("PRAGMA cache_size = -65536")
+        .map_err(sql)?;
 
     let mut summary = ImportSummary {
         db_path: db_path.clone(),
         ..Default::default()
     };
-    let tx = conn.transaction().map_err(Error::sql(&tmp_path))?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    if schema::meta(&tx, "created_at").map_err(sql)?.is_none() {
+        schema::set_meta(&tx, "created_at", &now).map_err(sql)?;
+    }
     {
         let corrupt = |message| Error::Corrupt {
             path: db_path.clone(),
@@ -184,7 +177,7 @@ pub(crate) fn build(
                 encoder = trained;
             }
         }
-        let mut writer = Writer::new(&tx, &tmp_path, encoder);
+        let mut writer = Writer::new(&tx, &db_path, encoder);
         for file in files {
             progress(&format!(
                 "importing {} (feed {})",
@@ -215,7 +208,7 @@ pub(crate) fn build(
                    imported_at = excluded.imported_at, records_last_import = excluded.records_last_import",
                 (&file.feed, &file.source, &now, feed_total as i64),
             )
-            .map_err(Error::sql(&tmp_path))?;
+            .map_err(sql)?;
         }
         (
             summary.records_read,
@@ -224,33 +217,16 @@ pub(crate) fn build(
             summary.unchanged,
         ) = (writer.read, writer.added, writer.replaced, writer.unchanged);
     }
-    schema::set_meta(&tx, "updated_at", &now).map_err(Error::sql(&tmp_path))?;
-    tx.commit().map_err(Error::sql(&tmp_path))?;
-
-    summary.total_advisories = conn
+    // `Store::open` takes this key as the sign that advisories were imported.
+    schema::set_meta(&tx, "updated_at", &now).map_err(sql)?;
+    summary.total_advisories = tx
         .query_row("SELECT COUNT(*) FROM advisories", [], |r| {
             schema::get_u64(r, 0)
         })
-        .map_err(Error::sql(&tmp_path))?;
-    // Replacements leave free pages behind; compact when they are a sizeable part of the file.
-    let (free, pages): (i64, i64) = conn
-        .query_row(
-            "SELECT * FROM pragma_freelist_count, pragma_page_count",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(Error::sql(&tmp_path))?;
-    if free * 4 > pages {
-        progress("compacting the database");
-        conn.execute_batch("VACUUM")
-            .map_err(Error::sql(&tmp_path))?;
-    }
-    conn.execute_batch("PRAGMA journal_mode = DELETE")
-        .map_err(Error::sql(&tmp_path))?;
-    conn.close().map_err(|(_, e)| sql(e))?;
+        .map_err(sql)?;
+    tx.commit().map_err(sql)?;
+    compact(&conn, &db_path, progress)?;
 
-    install(&tmp_path, &db_path, cache_dir)?;
-    tmp.0 = None;
     summary.elapsed = start.elapsed();
     progress(&format!(
         "imported {} records from {} files ({} new, {} updated, {} unchanged); {} advisories in {}",
@@ -265,26 +241,24 @@ pub(crate) fn build(
     Ok(summary)
 }
 
-/// Copies the current database to `tmp` as the starting point. `false` when there is none we can
-/// build on (missing, older schema, unreadable): then the new database holds only the new inputs.
-fn copy_existing(db_path: &Path, tmp: &Path, progress: &mut dyn FnMut(&str)) -> Result<bool> {
-    let conn = match schema::open_checked(db_path) {
-        Ok(conn) => conn,
-        Err(Error::NoDatabase { .. }) => return Ok(false),
-        Err(e @ (Error::Schema { .. } | Error::Corrupt { .. })) => {
-            progress(&format!(
-                "{e}\nbuilding a new database from these inputs only"
-            ));
-            return Ok(false);
-        }
-        Err(e) => return Err(e),
-    };
-    let target = tmp.to_str().ok_or_else(|| {
-        Error::Usage(format!("{}: cache path must be valid UTF-8", tmp.display()))
-    })?;
-    conn.execute("VACUUM INTO ?1", [target])
+/// Replaced records leave free pages behind. The next import reuses them anyway; when they are a
+/// sizeable part of the file, hand them back to the file system (files made by bulkheads before
+/// the single file have no incremental vacuum and just keep them for reuse).
+fn compact(conn: &Connection, db_path: &Path, progress: &mut dyn FnMut(&str)) -> Result<()> {
+    let (free, pages, mode): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT * FROM pragma_freelist_count, pragma_page_count, pragma_auto_vacuum",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .map_err(Error::sql(db_path))?;
-    Ok(true)
+    const INCREMENTAL: i64 = 2;
+    if mode == INCREMENTAL && free * 4 > pages {
+        progress(&format!("returning {free} free pages to the file system"));
+        conn.execute_batch("PRAGMA incremental_vacuum")
+            .map_err(Error::sql(db_path))?;
+    }
+    Ok(())
 }
 
 /// Records from the head of each input, to train the compression dictionary on.
@@ -307,26 +281,6 @@ fn sample(files: &[InputFile]) -> Result<Vec<Vec<u8>>> {
         }
     }
     Ok(samples)
-}
-
-/// Makes the built file durable, then atomically replaces the database with it.
-fn install(tmp: &Path, db_path: &Path, cache_dir: &Path) -> Result<()> {
-    fs::File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(Error::io(tmp))?;
-    // Sidecars can only be leftovers (we never write bulkhead.db in place); SQLite would apply
-    // a stale journal or WAL to the new file, so they must go first.
-    for ext in ["-journal", "-wal", "-shm"] {
-        let mut s = db_path.to_owned().into_os_string();
-        s.push(ext);
-        let _ = fs::remove_file(s);
-    }
-    fs::rename(tmp, db_path).map_err(Error::io(db_path))?;
-    // Persist the rename; not every platform can open a directory, so failure here is not fatal.
-    if let Ok(dir) = fs::File::open(cache_dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
 }
 
 /// Upserts records: a known id is replaced only by a strictly newer `modified`.

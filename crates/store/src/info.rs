@@ -12,6 +12,7 @@ pub struct DbInfo {
     pub built_at: String,
     /// When the last import finished (RFC 3339, UTC).
     pub updated_at: String,
+    /// The whole file: the layer cache and stored inventories too.
     pub size_bytes: u64,
     /// All stored advisories, withdrawn included.
     pub advisories: u64,

@@ -1,41 +1,18 @@
 //! Stored inventories: what each scan found (OS, packages with their layers), kept so that
 //! `bulkhead rescan` can re-match them against newer advisories without reading images again.
 //!
-//! They live in their own file, `<cache_dir>/inventories.db`, not in `bulkhead.db`: the advisory
-//! database is rebuilt and renamed into place on every import, while inventories are small
-//! records updated in place by concurrent scans. This file uses WAL (readers never block the
-//! writer) and a busy timeout, and every write is one short `BEGIN IMMEDIATE` transaction, so any
-//! number of bulkhead processes may scan and rescan at once. Its layout is versioned with
-//! `PRAGMA user_version` and upgraded by [`MIGRATIONS`] in order.
+//! Table `inventories` of `<cache_dir>/bulkhead.db` (layout in `schema.rs`). Every write is one
+//! short `BEGIN IMMEDIATE` transaction that waits for other writers (busy timeout), so any number
+//! of bulkhead processes may scan and rescan at once, also while an import runs.
 //!
 //! Bodies (the inventory, the finding ids) are JSON compressed with zstd: a 500-package
 //! inventory is about 10 KiB.
 
 use crate::error::{Error, Result};
+use crate::schema::{self, DB_FILE_NAME};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-pub const INVENTORY_DB_FILE: &str = "inventories.db";
-
-/// Each entry upgrades the file from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &["
-CREATE TABLE inventories (
-    key TEXT PRIMARY KEY,          -- image digest, `rootfs:<absolute path>`, `sbom:<digest|path>`
-    name TEXT NOT NULL,            -- as the user named the artifact
-    kind TEXT NOT NULL,            -- oci-layout, docker-archive, rootfs, sbom, ...
-    digest TEXT,
-    revision INTEGER NOT NULL,     -- bumped by every scan: a rescan only updates what it read
-    scanned_at TEXT NOT NULL,
-    body BLOB NOT NULL,            -- zstd(JSON inventory)
-    matched_at TEXT,               -- last scan or rescan that matched it
-    findings BLOB                  -- zstd(JSON sorted array of finding ids) at matched_at
-) WITHOUT ROWID;
-"];
-
-/// Newest layout this bulkhead writes.
-pub const INVENTORY_SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Longest an inventory body may decompress to (a hostile or corrupt row cannot exhaust memory).
 const MAX_BODY_BYTES: usize = 256 << 20;
@@ -74,7 +51,7 @@ impl StoredInventory {
     }
 }
 
-/// A read-write handle on `<cache_dir>/inventories.db`, created on first use.
+/// A read-write handle on the inventories in `<cache_dir>/bulkhead.db`, created on first use.
 pub struct InventoryStore {
     path: PathBuf,
     conn: Connection,
@@ -82,46 +59,12 @@ pub struct InventoryStore {
 
 impl InventoryStore {
     pub fn open(cache_dir: &Path) -> Result<InventoryStore> {
-        std::fs::create_dir_all(cache_dir).map_err(Error::io(cache_dir))?;
-        let path = cache_dir.join(INVENTORY_DB_FILE);
-        let conn = Connection::open(&path).map_err(Error::sql(&path))?;
-        conn.busy_timeout(Duration::from_secs(60))
-            .map_err(Error::sql(&path))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(Error::sql(&path))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(Error::sql(&path))?;
-        let mut store = InventoryStore { path, conn };
-        store.migrate()?;
-        Ok(store)
+        let (path, conn) = schema::open(cache_dir, true)?;
+        Ok(InventoryStore { path, conn })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(Error::sql(&path))?;
-        let found: u32 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(Error::sql(&path))?;
-        if found > INVENTORY_SCHEMA_VERSION {
-            return Err(Error::InventorySchema {
-                path,
-                found,
-                expected: INVENTORY_SCHEMA_VERSION,
-            });
-        }
-        for step in &MIGRATIONS[found as usize..] {
-            tx.execute_batch(step).map_err(Error::sql(&path))?;
-        }
-        tx.pragma_update(None, "user_version", INVENTORY_SCHEMA_VERSION)
-            .map_err(Error::sql(&path))?;
-        tx.commit().map_err(Error::sql(&path))
     }
 
     /// Stores (or replaces) the inventory of `artifact` with the findings just matched.
@@ -247,7 +190,7 @@ fn encode<T: Serialize + ?Sized>(value: &T, path: &Path) -> Result<Vec<u8>> {
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], key: &str) -> Result<T> {
     let corrupt = |message: String| Error::Corrupt {
-        path: PathBuf::from(INVENTORY_DB_FILE),
+        path: PathBuf::from(DB_FILE_NAME),
         message: format!("stored inventory {key}: {message}"),
     };
     let json = zstd::bulk::decompress(bytes, MAX_BODY_BYTES).map_err(|e| corrupt(e.to_string()))?;
@@ -311,7 +254,7 @@ mod tests {
     fn newer_layout_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         drop(InventoryStore::open(dir.path()).unwrap());
-        let conn = Connection::open(dir.path().join(INVENTORY_DB_FILE)).unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
         let err = InventoryStore::open(dir.path()).err().unwrap();

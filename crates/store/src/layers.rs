@@ -1,15 +1,14 @@
-//! The per-layer analysis cache: `<cache_dir>/layers.db`, its own SQLite file because the
-//! advisory database is replaced wholesale on every import. Keyed by a layer's diff_id and
-//! the analyzers (names, versions, limits) that produced the result; values are opaque
-//! bytes (the caller's serialized result), stored zstd-compressed. Several scans may share
-//! it at once: WAL mode, a busy timeout, and upserts.
+//! The per-layer analysis cache, table `layers` of `<cache_dir>/bulkhead.db`. Keyed by a layer's
+//! diff_id and the analyzers (names, versions, limits) that produced the result; values are
+//! opaque bytes (the caller's serialized result), stored zstd-compressed. Several scans may share
+//! it at once, and an import may run meanwhile: each put is one short upsert that waits for other
+//! writers (busy timeout, see `schema.rs`); gets never wait (WAL).
 
+use crate::schema;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
 
-pub const LAYER_CACHE_FILE_NAME: &str = "layers.db";
 /// A cached value larger than this after decompression is treated as corrupt.
 const MAX_VALUE_BYTES: usize = 512 << 20;
 
@@ -28,27 +27,10 @@ pub struct LayerCache {
 impl LayerCache {
     /// Opens (creating it if needed) the cache in `cache_dir`.
     pub fn open(cache_dir: &Path) -> Result<LayerCache, LayerCacheError> {
-        let path = cache_dir.join(LAYER_CACHE_FILE_NAME);
-        let fail = |message: String| LayerCacheError {
-            path: path.clone(),
-            message,
-        };
-        std::fs::create_dir_all(cache_dir).map_err(|e| fail(e.to_string()))?;
-        let conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| fail(e.to_string()))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             CREATE TABLE IF NOT EXISTS layers (
-                 diff_id   TEXT NOT NULL,
-                 analyzers TEXT NOT NULL,
-                 result    BLOB NOT NULL,
-                 stored_at INTEGER NOT NULL,
-                 PRIMARY KEY (diff_id, analyzers)
-             ) WITHOUT ROWID;",
-        )
-        .map_err(|e| fail(e.to_string()))?;
+        let (path, conn) = schema::open(cache_dir, true).map_err(|e| LayerCacheError {
+            path: cache_dir.join(schema::DB_FILE_NAME),
+            message: e.to_string(),
+        })?;
         Ok(LayerCache {
             path,
             conn: Mutex::new(conn),

@@ -1,5 +1,6 @@
-//! The embedded store (SQLite, one file in the cache dir): the OSV advisory database,
-//! indexed by ecosystem and package name.
+//! The embedded store, one SQLite file in the cache dir (`bulkhead.db`, see `schema.rs`): the
+//! OSV advisory database indexed by ecosystem and package name, the per-layer analysis cache and
+//! the inventories stored for `bulkhead rescan`.
 //!
 //! PUBLIC API CONTRACT (used by `detectors` and the CLI; keep these names):
 //! - `Store::open(cache_dir) -> Result<Store>`; `Error::NoDatabase` when nothing was imported.
@@ -7,9 +8,11 @@
 //! - `Store::advisories_for(ecosystem, name) -> Result<Vec<Advisory>>` (withdrawn excluded)
 //! - `import(cache_dir, inputs, &mut dyn FnMut(&str)) -> Result<ImportSummary>`
 //! - `update(cache_dir, base_url, ecosystems, ..) -> Result<ImportSummary>`
+//! - `LayerCache`, `InventoryStore` (with `ArtifactKey`, `StoredInventory`): the scan-side tables.
 //!
-//! The database is never modified in place: imports build a new file and rename it over the old
-//! one (see `import.rs`), so any number of readers can run during an import.
+//! WAL journal: an import adds its records in one write transaction (see `import.rs`), so any
+//! number of readers can run during an import and each sees the advisories before or after it;
+//! scans writing the other tables wait for it to commit.
 
 mod body;
 mod error;
@@ -17,6 +20,7 @@ mod import;
 mod info;
 pub mod inventories;
 mod layers;
+mod legacy;
 pub mod osv;
 mod read;
 mod schema;
@@ -28,7 +32,7 @@ pub use error::{Error, Result};
 pub use import::{import, ImportSummary};
 pub use info::{DbInfo, EcosystemInfo, FeedInfo};
 pub use inventories::{ArtifactKey, InventoryStore, StoredInventory};
-pub use layers::{LayerCache, LayerCacheError, LAYER_CACHE_FILE_NAME};
+pub use layers::{LayerCache, LayerCacheError};
 pub use osv::Advisory;
 pub use read::{MAX_JSON_DOCUMENT_BYTES, MAX_RECORD_BYTES, MAX_ZIP_ENTRIES};
 pub use schema::{name_key, DB_FILE_NAME, SCHEMA_VERSION};

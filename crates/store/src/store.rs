@@ -3,7 +3,7 @@
 use crate::body::Decoders;
 use crate::error::{Error, Result};
 use crate::osv::Advisory;
-use crate::schema::{self, get_u64, name_key, DB_FILE_NAME};
+use crate::schema::{self, get_u64, name_key};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,9 +14,11 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 type Memo = Mutex<MemoMap>;
 type MemoMap = HashMap<(String, String), Arc<Vec<Advisory>>>;
 
-/// A read-only handle on `<cache_dir>/bulkhead.db`. It keeps reading the file it opened even if an
-/// import replaces the database meanwhile; open a new `Store` to see the new data.
-/// `Sync`: lookups from several threads are serialised on one connection.
+/// A read-only handle on the advisories in `<cache_dir>/bulkhead.db`. It reads one snapshot for
+/// its whole life (a read transaction opened with it and never ended), so an import that commits
+/// meanwhile is not seen, neither in part nor whole: open a new `Store` to see the new data.
+/// Keep it no longer than a scan or rescan needs, since the WAL cannot be checkpointed past a
+/// snapshot still being read. `Sync`: lookups from several threads are serialised on one connection.
 pub struct Store {
     pub(crate) path: PathBuf,
     inner: Mutex<Inner>,
@@ -38,11 +40,20 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the advisory database in `cache_dir`: [`Error::NoDatabase`] if none was imported yet,
-    /// [`Error::Schema`] if it was written by a bulkhead with another schema version.
+    /// Opens the advisory database in `cache_dir`: [`Error::NoDatabase`] if nothing was imported
+    /// yet (the file may exist, holding only the layer cache or inventories), [`Error::Schema`]
+    /// if it was written by a newer bulkhead.
     pub fn open(cache_dir: &Path) -> Result<Store> {
-        let path = cache_dir.join(DB_FILE_NAME);
-        let conn = schema::open_checked(&path)?;
+        let (path, conn) = schema::open(cache_dir, false)?;
+        // The snapshot starts at the first read, in the same transaction.
+        conn.execute_batch("BEGIN").map_err(Error::sql(&path))?;
+        // Every import sets `updated_at`, in the transaction that adds its records.
+        if schema::meta(&conn, "updated_at")
+            .map_err(Error::sql(&path))?
+            .is_none()
+        {
+            return Err(Error::NoDatabase { path });
+        }
         Ok(Store {
             path,
             inner: Mutex::new(Inner {
@@ -57,6 +68,14 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// When the last import (in this handle's snapshot) committed, RFC 3339 UTC. Not the file's
+    /// mtime: scans write the layer cache and inventories to the same file.
+    pub fn updated_at(&self) -> Result<String> {
+        schema::meta(&self.lock().conn, "updated_at")
+            .map(Option::unwrap_or_default)
+            .map_err(Error::sql(&self.path))
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -97,8 +116,8 @@ impl Store {
         self.memo.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// [`Store::advisories_for`], decoded once per handle and shared: the file a `Store` reads
-    /// never changes under it, so the answer cannot go stale.
+    /// [`Store::advisories_for`], decoded once per handle and shared: a `Store` reads one
+    /// snapshot, so the answer cannot go stale while the handle lives.
     pub fn advisories_shared(&self, ecosystem: &str, name: &str) -> Result<Arc<Vec<Advisory>>> {
         let key = (ecosystem.to_owned(), name_key(ecosystem, name));
         if let Some(found) = self.memo().get(&key) {

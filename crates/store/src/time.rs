@@ -23,6 +23,25 @@ pub fn now_utc() -> String {
 /// Accepts `YYYY-MM-DD`, `T` or space separators, optional fraction, `Z` or `±HH:MM` (`±HHMM`);
 /// a missing offset is read as UTC. `None` for anything else.
 pub fn sort_key(ts: &str) -> Option<String> {
+    let (unix, nanos) = parse(ts)?;
+    let (y, mo, d, h, mi, s) = civil_from_unix(unix);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    Some(format!(
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{nanos:09}Z"
+    ))
+}
+
+/// The time `ts` (as [`sort_key`] reads it) stands for; `None` if unreadable or before 1970.
+pub fn to_system_time(ts: &str) -> Option<SystemTime> {
+    let (unix, nanos) = parse(ts)?;
+    let secs = std::time::Duration::from_secs(u64::try_from(unix).ok()?);
+    Some(UNIX_EPOCH + secs + std::time::Duration::from_nanos(nanos as u64))
+}
+
+/// Seconds since the epoch (UTC) and nanoseconds.
+fn parse(ts: &str) -> Option<(i64, i64)> {
     let b = ts.trim().as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = b.get(r)?;
@@ -89,13 +108,7 @@ pub fn sort_key(ts: &str) -> Option<String> {
         }
     }
     let unix = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset;
-    let (y, mo, d, h, mi, s) = civil_from_unix(unix);
-    if !(0..=9999).contains(&y) {
-        return None;
-    }
-    Some(format!(
-        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{nanos:09}Z"
-    ))
+    Some((unix, nanos))
 }
 
 fn is_leap(y: i64) -> bool {
@@ -159,6 +172,10 @@ mod tests {
             "2024-10-10T17:22:00.587279000Z"
         );
         assert!(k("2024-10-10T17:22:00.5Z") > k("2024-10-10T17:22:00Z"));
+        assert_eq!(
+            to_system_time("2023-11-14T22:13:20Z"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
         assert_eq!(k("2024-01-01T02:00:00+02:00"), k("2024-01-01T00:00:00Z"));
         assert_eq!(k("2023-12-31T23:30:00-0030"), k("2024-01-01T00:00:00Z"));
         assert_eq!(k("2024-01-01"), k("2024-01-01T00:00:00Z"));
