@@ -336,7 +336,10 @@ pub fn bulkhead(args: &[&str], cache: &Path) -> Output {
 pub fn cache_with_os_feeds() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
     CACHE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("bulkhead-test-cache-{}", std::process::id()));
+        // Fixed per test binary and rebuilt per run: per-process names in /tmp piled up.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(concat!("os-feeds-cache-", env!("CARGO_CRATE_NAME")));
+        let _ = std::fs::remove_dir_all(&dir);
         let osv = shared().join("data/osv");
         let feeds: Vec<String> = ["Debian-DSA-DLA", "Alpine-secdb-2020", "AlmaLinux"]
             .iter()
