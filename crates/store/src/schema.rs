@@ -68,6 +68,10 @@ CREATE TABLE inventories (
     findings BLOB                  -- zstd(JSON sorted array of finding ids) at matched_at
 ) WITHOUT ROWID;
 ",
+    "
+-- NuGet and Packagist names became case-insensitive keys (see `name_key`).
+UPDATE OR REPLACE affected SET name_key = lower(name_key) WHERE ecosystem IN ('NuGet', 'Packagist');
+",
 ];
 
 /// The layout this bulkhead writes; a file with a newer one is refused.
@@ -190,10 +194,13 @@ pub(crate) fn get_u64(row: &rusqlite::Row, i: usize) -> rusqlite::Result<u64> {
 }
 
 /// The key a package name is indexed under: PyPI names per PEP 503 (lowercase, runs of `-_.`
-/// become `-`); every other ecosystem compares names exactly.
+/// become `-`); NuGet and Composer ids ignore ASCII case (`Newtonsoft.Json` is
+/// `newtonsoft.json`); every other ecosystem compares names exactly.
 pub fn name_key(ecosystem: &str, name: &str) -> String {
-    if ecosystem != "PyPI" {
-        return name.to_owned();
+    match ecosystem {
+        "PyPI" => {}
+        "NuGet" | "Packagist" => return name.to_ascii_lowercase(),
+        _ => return name.to_owned(),
     }
     let mut out = String::with_capacity(name.len());
     let mut in_sep = false;
@@ -220,6 +227,11 @@ mod tests {
         assert_eq!(name_key("PyPI", "Foo.Bar__baz-_-Qux"), "foo-bar-baz-qux");
         assert_eq!(name_key("PyPI", "requests"), "requests");
         assert_eq!(name_key("npm", "Foo_Bar"), "Foo_Bar");
+        assert_eq!(name_key("NuGet", "Newtonsoft.Json"), "newtonsoft.json");
+        assert_eq!(
+            name_key("Packagist", "Symfony/HTTP-Kernel"),
+            "symfony/http-kernel"
+        );
         assert_eq!(name_key("Debian:11", "libc6"), "libc6");
     }
 }

@@ -165,6 +165,19 @@ fn imports_all_shared_feeds() {
     assert!(q("Debian", "openssl").is_empty());
     assert!(q("Debian:11", "OpenSSL").is_empty());
     assert!(q("crates.io", "SmallVec").is_empty());
+    // NuGet ids ignore case: the first feed name with capitals is found however it is spelt.
+    let nuget = records(&osv_dir().join("malicious/malicious-nuget.jsonl.zst"));
+    let (id, name) = nuget
+        .iter()
+        .filter(|r| r.get("withdrawn").is_none())
+        .find_map(|r| {
+            let name = r["affected"][0]["package"]["name"].as_str()?;
+            (name != name.to_lowercase()).then(|| (r["id"].as_str().unwrap(), name))
+        })
+        .expect("a NuGet report with capitals in its name");
+    for spelt in [name.to_string(), name.to_lowercase(), name.to_uppercase()] {
+        assert!(ids(&q("NuGet", &spelt)).contains(&id), "{id} for {spelt}");
+    }
     // Withdrawn MAL-2024-1398 (npm `drata`) is stored but never returned.
     assert!(!ids(&q("npm", "drata")).contains(&"MAL-2024-1398"));
 

@@ -366,7 +366,10 @@ fn older_cache_dir_is_moved_into_the_single_file() {
     // The advisories stayed where they were.
     let db = Store::open(dir.path()).unwrap();
     let info = db.info().unwrap();
-    assert_eq!((info.advisories, info.schema_version), (467, 2));
+    assert_eq!(
+        (info.advisories, info.schema_version),
+        (467, store::SCHEMA_VERSION)
+    );
     // Opening again moves nothing twice.
     drop((moved, db));
     assert_eq!(
@@ -384,4 +387,38 @@ fn unreadable_old_inventories_stop_the_move_and_are_kept() {
     assert!(matches!(err, Error::Migration { .. }), "{err:?}");
     assert!(err.to_string().contains("move the old file away"), "{err}");
     assert!(old.exists());
+}
+
+#[test]
+fn case_sensitive_nuget_keys_of_layout_2_are_rekeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    store::import(
+        dir.path(),
+        &[osv_dir().join("malicious/malicious-nuget.jsonl.zst")],
+        &mut |_| {},
+    )
+    .unwrap();
+    let lowercase = |dir: &Path| -> i64 {
+        let conn = Connection::open(dir.join("bulkhead.db")).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM affected WHERE ecosystem = 'NuGet' AND name_key = lower(name_key)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let all = lowercase(dir.path());
+    // Layout 2 kept NuGet names as the feed spelt them: put capitals back and say so.
+    let conn = Connection::open(dir.path().join("bulkhead.db")).unwrap();
+    conn.execute_batch(
+        "UPDATE affected SET name_key = upper(name_key) WHERE ecosystem = 'NuGet';
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    assert!(lowercase(dir.path()) < all / 2); // the few left have no letters
+    let db = Store::open(dir.path()).unwrap();
+    assert_eq!(db.info().unwrap().schema_version, store::SCHEMA_VERSION);
+    drop(db);
+    assert_eq!(lowercase(dir.path()), all);
 }
