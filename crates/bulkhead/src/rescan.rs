@@ -230,17 +230,15 @@ fn rematch(
 ) -> anyhow::Result<(RescannedArtifact, Vec<String>)> {
     let previous: HashSet<String> = stored.findings()?.into_iter().collect();
     let os = inventory.os.as_ref();
-    // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer).
+    // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer),
+    // once sorted and deduplicated.
     let mut findings: Vec<&str> = Vec::new();
-    let mut new_vulnerabilities: Vec<Vulnerability> = Vec::new();
+    let mut new: Vec<(&Vulnerability, &Package)> = Vec::new();
     for p in &inventory.packages {
         for (id, v) in found.get(&package_key(os, p)).into_iter().flatten() {
             findings.push(id);
             if !previous.contains(id.as_str()) {
-                let mut v = v.clone();
-                v.purl.clone_from(&p.purl);
-                v.layer.clone_from(&p.layer);
-                new_vulnerabilities.push(v);
+                new.push((v, p));
             }
         }
     }
@@ -252,14 +250,26 @@ fn rematch(
         .count();
     // The matcher's order: most severe first, then package, then id (then version, so that a
     // package listed twice gives adjacent duplicates).
-    new_vulnerabilities.sort_by(|a, b| {
+    new.sort_by(|(a, _), (b, _)| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.package.cmp(&b.package))
             .then_with(|| a.id.cmp(&b.id))
             .then_with(|| a.installed_version.cmp(&b.installed_version))
     });
-    new_vulnerabilities.dedup_by(|a, b| finding_id(a) == finding_id(b));
+    // Equal finding ids, without formatting them.
+    new.dedup_by(|(a, _), (b, _)| {
+        (&a.id, &a.package, &a.installed_version) == (&b.id, &b.package, &b.installed_version)
+    });
+    let new_vulnerabilities = new
+        .into_iter()
+        .map(|(v, p)| {
+            let mut v = v.clone();
+            v.purl.clone_from(&p.purl);
+            v.layer.clone_from(&p.layer);
+            v
+        })
+        .collect();
     let a = &stored.artifact;
     Ok((
         RescannedArtifact {
