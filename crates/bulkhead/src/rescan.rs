@@ -63,36 +63,10 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
             stored.path().display()
         );
     }
-    let inventories: Vec<anyhow::Result<Inventory>> = all
-        .par_iter()
-        .map(|s| Ok(s.inventory::<Inventory>()?))
-        .collect();
-    let (found, mut warnings) = match_distinct(&advisories, &inventories)?;
-    let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> = all
-        .par_iter()
-        .zip(&inventories)
-        .map(|(s, inventory)| match inventory {
-            Ok(inventory) => rematch(s, inventory, &found),
-            Err(e) => Err(anyhow::anyhow!("{e:#}")),
-        })
-        .collect();
-    let mut artifacts = Vec::new();
-    let mut matched = Vec::new();
-    for (stored_inventory, result) in all.iter().zip(results) {
-        match result {
-            Ok((artifact, findings)) => {
-                matched.push((artifact.key.clone(), stored_inventory.revision, findings));
-                artifacts.push(artifact);
-            }
-            Err(error) => warnings.push(inventory::Warning {
-                file: String::new(),
-                layer: None,
-                message: format!("{}: {error:#}", stored_inventory.artifact.key),
-            }),
-        }
-    }
+    let (artifacts, matched, warnings) = rematch_all(&advisories, all)?;
     let now = store::time::now_utc();
     stored.record_matches(&matched, &now)?;
+    free_in_background(matched);
     let summary = RescanSummary {
         artifacts: artifacts.len(),
         artifacts_with_new: artifacts
@@ -127,11 +101,62 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
     }
     .and_then(|_| out.flush())
     .context("cannot write the report")?;
-    Ok(if args.exit_code != 0 && report.has_new() {
+    let has_new = report.has_new();
+    free_in_background(report);
+    Ok(if args.exit_code != 0 && has_new {
         args.exit_code
     } else {
         0
     })
+}
+
+/// What a rescan records per artifact: key, the revision matched, finding ids.
+type Matched = Vec<(String, i64, Vec<String>)>;
+
+/// Decodes every stored inventory, matches the distinct packages once and hands each artifact
+/// its findings; an inventory that cannot be read or matched becomes a warning.
+fn rematch_all(
+    advisories: &store::Store,
+    all: Vec<StoredInventory>,
+) -> anyhow::Result<(Vec<RescannedArtifact>, Matched, Vec<inventory::Warning>)> {
+    let inventories: Vec<anyhow::Result<Inventory>> = all
+        .par_iter()
+        .map(|s| Ok(s.inventory::<Inventory>()?))
+        .collect();
+    let (found, mut warnings) = match_distinct(advisories, &inventories)?;
+    let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> = all
+        .par_iter()
+        .zip(&inventories)
+        .map(|(s, inventory)| match inventory {
+            Ok(inventory) => rematch(s, inventory, &found),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        })
+        .collect();
+    let mut artifacts = Vec::new();
+    let mut matched = Vec::new();
+    for (stored_inventory, result) in all.iter().zip(results) {
+        match result {
+            Ok((artifact, findings)) => {
+                matched.push((artifact.key.clone(), stored_inventory.revision, findings));
+                artifacts.push(artifact);
+            }
+            Err(error) => warnings.push(inventory::Warning {
+                file: String::new(),
+                layer: None,
+                message: format!("{}: {error:#}", stored_inventory.artifact.key),
+            }),
+        }
+    }
+    drop(found);
+    free_in_background((all, inventories));
+    Ok((artifacts, matched, warnings))
+}
+
+/// Frees on another thread: a first rescan's inputs and report are millions of small
+/// allocations, and nothing needs to wait while they are freed (or at all, at exit).
+fn free_in_background<T: Send + 'static>(value: T) {
+    // If no thread can be started, the value is freed here, with the closure.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// The OS as the matcher sees it: family and version.
@@ -230,17 +255,15 @@ fn rematch(
 ) -> anyhow::Result<(RescannedArtifact, Vec<String>)> {
     let previous: HashSet<String> = stored.findings()?.into_iter().collect();
     let os = inventory.os.as_ref();
-    // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer).
+    // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer),
+    // once sorted and deduplicated.
     let mut findings: Vec<&str> = Vec::new();
-    let mut new_vulnerabilities: Vec<Vulnerability> = Vec::new();
+    let mut new: Vec<(&Vulnerability, &Package)> = Vec::new();
     for p in &inventory.packages {
         for (id, v) in found.get(&package_key(os, p)).into_iter().flatten() {
             findings.push(id);
             if !previous.contains(id.as_str()) {
-                let mut v = v.clone();
-                v.purl.clone_from(&p.purl);
-                v.layer.clone_from(&p.layer);
-                new_vulnerabilities.push(v);
+                new.push((v, p));
             }
         }
     }
@@ -252,14 +275,26 @@ fn rematch(
         .count();
     // The matcher's order: most severe first, then package, then id (then version, so that a
     // package listed twice gives adjacent duplicates).
-    new_vulnerabilities.sort_by(|a, b| {
+    new.sort_by(|(a, _), (b, _)| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.package.cmp(&b.package))
             .then_with(|| a.id.cmp(&b.id))
             .then_with(|| a.installed_version.cmp(&b.installed_version))
     });
-    new_vulnerabilities.dedup_by(|a, b| finding_id(a) == finding_id(b));
+    // Equal finding ids, without formatting them.
+    new.dedup_by(|(a, _), (b, _)| {
+        (&a.id, &a.package, &a.installed_version) == (&b.id, &b.package, &b.installed_version)
+    });
+    let new_vulnerabilities = new
+        .into_iter()
+        .map(|(v, p)| {
+            let mut v = v.clone();
+            v.purl.clone_from(&p.purl);
+            v.layer.clone_from(&p.layer);
+            v
+        })
+        .collect();
     let a = &stored.artifact;
     Ok((
         RescannedArtifact {

@@ -4,6 +4,7 @@
 mod integrity;
 mod json;
 mod misconfigurations;
+mod pretty;
 pub mod sarif;
 mod secrets;
 mod table;
