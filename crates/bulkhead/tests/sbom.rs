@@ -1,4 +1,4 @@
-//! SBOMs out and in, stored inventories and `bulkhead rescan`, end to end with the real binary.
+//! SBOMs out and in, end to end with the real binary (`bulkhead rescan`: tests/rescan.rs).
 //!
 //! - CycloneDX 1.6 and SPDX 2.3 output of a real image (built in code from the real dpkg
 //!   databases in ../shared/data/fixtures/pkgdb) is checked by the real validators that
@@ -9,17 +9,15 @@
 //!   their packages compared with what the documents list, parsed here independently.
 
 mod common;
+#[path = "sbom/support.rs"]
+mod support;
 
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const SYFT_DEB: &str = "anchore+syft/syft/pkg/cataloger/debian/testdata";
-/// A real Ubuntu 18.04 dpkg database (357 packages), presented as Debian 10 so that the real
-/// Debian advisories find plenty in it, as crates/bulkhead/tests/image_scan.rs does.
-const OLD_STATUS: &str = "quay+claircore/dpkg/testdata/texlive.status";
+use support::*;
 
 fn venv() -> PathBuf {
     std::env::var_os("BULKHEAD_SBOM_VENV")
@@ -75,62 +73,6 @@ fn validate_spdx(path: &Path) {
     );
 }
 
-/// Debian 10 in two layers: a base status file, then a distroless-style status.d entry.
-fn debian_image(dir: &Path) -> PathBuf {
-    debian_release_image(dir, "10")
-}
-
-fn debian_release_image(dir: &Path, release: &str) -> PathBuf {
-    let layers = vec![
-        layer(
-            "ADD rootfs.tar /",
-            vec![
-                os_release("debian", release),
-                file("var/lib/dpkg/status", fixture(OLD_STATUS)),
-            ],
-        ),
-        layer(
-            "COPY status.d /var/lib/dpkg/status.d",
-            vec![file(
-                "var/lib/dpkg/status.d/doc-examples",
-                fixture(&format!("{SYFT_DEB}/var/lib/dpkg/status.d/doc-examples")),
-            )],
-        ),
-    ];
-    let built = build(&layers, "amd64");
-    let layout = dir.join(format!("layout-{release}"));
-    oci_layout(&layout, &[("latest", &built)]);
-    layout
-}
-
-fn run(args: &[&str], cache: &Path) -> Vec<u8> {
-    let out = bulkhead(args, cache);
-    assert!(
-        out.status.success(),
-        "bulkhead {args:?} failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn json_of(args: &[&str], cache: &Path) -> Value {
-    serde_json::from_slice(&run(args, cache)).expect("JSON output")
-}
-
-/// (id, package, installed version) of a JSON report's findings.
-fn findings(report: &Value) -> BTreeSet<(String, String, String)> {
-    report["vulnerabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            let s = |k: &str| v[k].as_str().unwrap().to_string();
-            (s("id"), s("package"), s("installed_version"))
-        })
-        .collect()
-}
-
 fn purls(report: &Value) -> BTreeSet<String> {
     report["packages"]
         .as_array()
@@ -138,24 +80,6 @@ fn purls(report: &Value) -> BTreeSet<String> {
         .iter()
         .map(|p| p["purl"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// A fresh cache dir with the real Debian advisories (so stored inventories are per test).
-fn fresh_cache(dir: &Path, feeds: &[&str]) -> PathBuf {
-    let cache = dir.join("cache");
-    let paths: Vec<String> = feeds
-        .iter()
-        .map(|f| {
-            shared()
-                .join(format!("data/osv/{f}.jsonl.zst"))
-                .display()
-                .to_string()
-        })
-        .collect();
-    let mut args = vec!["db", "import"];
-    args.extend(paths.iter().map(String::as_str));
-    run(&args, &cache);
-    cache
 }
 
 #[test]
@@ -522,102 +446,6 @@ fn hostile_sboms_fail_clearly() {
 
 fn source_max() -> u64 {
     256 << 20
-}
-
-#[test]
-fn rescan_reports_what_is_new() {
-    let dir = tempfile::tempdir().unwrap();
-    let image = debian_image(dir.path());
-    let image = image.to_str().unwrap();
-    // The same packages as Debian 11, scanned as an image and then as its SBOM: one artifact
-    // (the SBOM names the image's digest), stored by the later scan. Rescan matches the
-    // packages the two inventories share once.
-    let other = debian_release_image(dir.path(), "11");
-    let other = other.to_str().unwrap();
-    // First scans against a database without Debian data: nothing found, inventories stored.
-    let cache = fresh_cache(dir.path(), &["Alpine-secdb-2020"]);
-    let sbom = dir.path().join("other.cdx.json");
-    let sbom = sbom.to_str().unwrap();
-    run(
-        &["image", "-q", "--format", "cyclonedx", "-o", sbom, other],
-        &cache,
-    );
-    run(&["sbom", "-q", sbom], &cache);
-    let before = json_of(&["image", "-q", "--format", "json", image], &cache);
-    assert!(findings(&before).is_empty());
-    let quiet = json_of(&["rescan", "-q", "--format", "json"], &cache);
-    assert_eq!(quiet["summary"]["artifacts"], 2);
-    assert_eq!(quiet["summary"]["new_vulnerabilities"], 0);
-    // The Debian advisories arrive: the rescan finds exactly what fresh scans find.
-    let feed = shared().join("data/osv/Debian-DSA-DLA.jsonl.zst");
-    run(&["db", "import", feed.to_str().unwrap()], &cache);
-    let out = bulkhead(
-        &["rescan", "-q", "--format", "json", "--exit-code", "5"],
-        &cache,
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{stderr}");
-    let rescan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let new_for = |digest: &Value, kind: &str| -> BTreeSet<(String, String, String)> {
-        let artifacts = rescan["artifacts"].as_array().unwrap();
-        let artifact = artifacts
-            .iter()
-            .find(|a| &a["digest"] == digest && a["type"] == kind)
-            .unwrap_or_else(|| panic!("{digest} {kind} not in {artifacts:?}"));
-        findings(&serde_json::json!({"vulnerabilities": artifact["new_vulnerabilities"]}))
-    };
-    let fresh = json_of(&["image", "-q", "--format", "json", image], &cache);
-    let new = new_for(&before["artifact"]["digest"], "oci-layout");
-    assert!(!new.is_empty());
-    assert_eq!(new, findings(&fresh));
-    let fresh_other = json_of(&["image", "-q", "--format", "json", other], &cache);
-    assert_ne!(
-        findings(&fresh_other),
-        findings(&fresh),
-        "releases 10 and 11 differ"
-    );
-    let digest = &fresh_other["artifact"]["digest"];
-    assert_eq!(new_for(digest, "sbom"), findings(&fresh_other));
-    // Nothing new the second time; the table says so.
-    let table = String::from_utf8(run(&["rescan", "-q", "--exit-code", "5"], &cache)).unwrap();
-    assert!(
-        table.contains("rescanned 2 stored inventories")
-            && table.contains(" 0 new vulnerabilities"),
-        "{table}"
-    );
-}
-
-#[test]
-fn concurrent_scans_and_rescans_share_the_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let image = debian_image(dir.path());
-    let cache = fresh_cache(dir.path(), &["Debian-DSA-DLA"]);
-    let children: Vec<_> = (0..6)
-        .map(|i| {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_bulkhead"));
-            if i % 2 == 0 {
-                c.args(["image", "-q", "--format", "json"]).arg(&image);
-            } else {
-                c.args(["rescan", "-q", "--format", "json"]);
-            }
-            c.env("BULKHEAD_CACHE_DIR", &cache)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let rescan = json_of(&["rescan", "-q", "--format", "json"], &cache);
-    assert_eq!(rescan["summary"]["artifacts"], 1);
-    assert_eq!(rescan["summary"]["new_vulnerabilities"], 0);
 }
 
 /// Runs a peer tool from the setup venv, offline.
