@@ -336,25 +336,38 @@ pub fn bulkhead(args: &[&str], cache: &Path) -> Output {
 pub fn cache_with_os_feeds() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
     CACHE.get_or_init(|| {
-        // Fixed per test binary and rebuilt per run: per-process names in /tmp piled up.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(concat!("os-feeds-cache-", env!("CARGO_CRATE_NAME")));
-        let _ = std::fs::remove_dir_all(&dir);
-        let osv = shared().join("data/osv");
-        let feeds: Vec<String> = ["Debian-DSA-DLA", "Alpine-secdb-2020", "AlmaLinux"]
-            .iter()
-            .map(|f| osv.join(format!("{f}.jsonl.zst")).display().to_string())
-            .collect();
-        let mut args = vec!["db", "import"];
-        args.extend(feeds.iter().map(String::as_str));
-        let out = bulkhead(&args, &dir);
-        assert!(
-            out.status.success(),
-            "db import failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
+        imported_cache(
+            "os-feeds",
+            &[
+                "Debian-DSA-DLA.jsonl.zst",
+                "Alpine-secdb-2020.jsonl.zst",
+                "AlmaLinux.jsonl.zst",
+            ],
+        )
     })
+}
+
+/// A cache dir `<name>-<test binary>` under the target's tmp dir, emptied, with these feeds
+/// (paths under ../shared/data/osv) imported. Fixed names rebuilt per run, not per-process
+/// names in /tmp, which piled up.
+pub fn imported_cache(name: &str, feeds: &[&str]) -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", env!("CARGO_CRATE_NAME")));
+    let _ = std::fs::remove_dir_all(&dir);
+    let osv = shared().join("data/osv");
+    let feeds: Vec<String> = feeds
+        .iter()
+        .map(|f| osv.join(f).display().to_string())
+        .collect();
+    let mut args = vec!["db", "import"];
+    args.extend(feeds.iter().map(String::as_str));
+    let out = bulkhead(&args, &dir);
+    assert!(
+        out.status.success(),
+        "db import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
 }
 
 pub fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {

@@ -64,30 +64,17 @@ pub fn malicious_npm() -> &'static (String, String) {
 pub fn cache() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
     CACHE.get_or_init(|| {
-        // One fixed directory, rebuilt per run: per-process names leaked 22 MB a run.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lang-cache");
-        let _ = std::fs::remove_dir_all(&dir);
-        let osv = shared().join("data/osv");
-        let feeds: Vec<String> = [
-            "Debian-DSA-DLA.jsonl.zst",
-            "PyPI.jsonl.zst",
-            "npm-nodejs-security-wg.jsonl.zst",
-            "RubyGems.jsonl.zst",
-            "malicious/malicious-npm.jsonl.zst",
-            "malicious/malicious-pypi.jsonl.zst",
-        ]
-        .iter()
-        .map(|f| osv.join(f).display().to_string())
-        .collect();
-        let mut args = vec!["db", "import"];
-        args.extend(feeds.iter().map(String::as_str));
-        let out = bulkhead(&args, &dir);
-        assert!(
-            out.status.success(),
-            "db import: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
+        imported_cache(
+            "lang",
+            &[
+                "Debian-DSA-DLA.jsonl.zst",
+                "PyPI.jsonl.zst",
+                "npm-nodejs-security-wg.jsonl.zst",
+                "RubyGems.jsonl.zst",
+                "malicious/malicious-npm.jsonl.zst",
+                "malicious/malicious-pypi.jsonl.zst",
+            ],
+        )
     })
 }
 
