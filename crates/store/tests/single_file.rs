@@ -31,6 +31,11 @@ fn scan_side_write(dir: &Path, key: &str) {
         .unwrap();
 }
 
+/// Imports one shared feed (a path under ../shared/data/osv) into `dir`.
+fn import(dir: &Path, name: &str) {
+    store::import(dir, &[osv_dir().join(name)], &mut |_| {}).unwrap();
+}
+
 /// (advisories, Debian:11 openssl advisories) as one `Store` sees them.
 fn seen(db: &Store) -> (u64, usize) {
     let total = db.info().unwrap().advisories;
@@ -43,7 +48,7 @@ fn seen(db: &Store) -> (u64, usize) {
 #[test]
 fn scan_writes_during_an_import_and_readers_see_old_or_new() {
     let dir = tempfile::tempdir().unwrap();
-    store::import(dir.path(), &[feed("crates.io.jsonl.zst")], &mut |_| {}).unwrap();
+    import(dir.path(), "crates.io.jsonl.zst");
     let added = [
         feed("Debian-DSA-DLA.jsonl.zst"),
         feed("Go.jsonl.zst"),
@@ -210,7 +215,7 @@ fn scan_side_rows_alone_are_no_advisory_database() {
     let err = Store::open(dir.path()).unwrap_err();
     assert!(matches!(err, Error::NoDatabase { .. }), "{err:?}");
 
-    store::import(dir.path(), &[feed("crates.io.jsonl.zst")], &mut |_| {}).unwrap();
+    import(dir.path(), "crates.io.jsonl.zst");
     let db = Store::open(dir.path()).unwrap();
     assert_eq!(db.advisories_for("crates.io", "smallvec").unwrap().len(), 5);
     let info = db.info().unwrap();
@@ -238,12 +243,7 @@ fn scan_side_rows_alone_are_no_advisory_database() {
 #[test]
 fn newer_layout_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    store::import(
-        dir.path(),
-        &[feed("npm-nodejs-security-wg.jsonl.zst")],
-        &mut |_| {},
-    )
-    .unwrap();
+    import(dir.path(), "npm-nodejs-security-wg.jsonl.zst");
     scan_side_write(dir.path(), "sha256:kept");
     let set_version = |v: u32| {
         let conn = Connection::open(dir.path().join(store::DB_FILE_NAME)).unwrap();
@@ -290,12 +290,7 @@ fn older_cache_dir_is_moved_into_the_single_file() {
     let dir = tempfile::tempdir().unwrap();
     // The advisory-only bulkhead.db: the same advisory tables, no user_version, rollback journal,
     // no auto-vacuum.
-    store::import(
-        dir.path(),
-        &[feed("npm-nodejs-security-wg.jsonl.zst")],
-        &mut |_| {},
-    )
-    .unwrap();
+    import(dir.path(), "npm-nodejs-security-wg.jsonl.zst");
     let conn = Connection::open(dir.path().join("bulkhead.db")).unwrap();
     conn.execute_batch(
         "DROP TABLE layers; DROP TABLE inventories; PRAGMA user_version = 0;
@@ -392,12 +387,7 @@ fn unreadable_old_inventories_stop_the_move_and_are_kept() {
 #[test]
 fn case_sensitive_nuget_keys_of_layout_2_are_rekeyed() {
     let dir = tempfile::tempdir().unwrap();
-    store::import(
-        dir.path(),
-        &[osv_dir().join("malicious/malicious-nuget.jsonl.zst")],
-        &mut |_| {},
-    )
-    .unwrap();
+    import(dir.path(), "malicious/malicious-nuget.jsonl.zst");
     let lowercase = |dir: &Path| -> i64 {
         let conn = Connection::open(dir.join("bulkhead.db")).unwrap();
         conn.query_row(
