@@ -169,10 +169,10 @@ pub struct ScanArgs {
     /// Secret rules and allow-lists to add (YAML: rules, disable, allow, max_file_size)
     #[arg(long, value_name = "FILE")]
     pub secret_config: Option<PathBuf>,
-    /// Directories to leave out (fs; globs over the path relative to the target)
+    /// Directories to leave out (fs and rootfs; globs over the path relative to the target)
     #[arg(long, value_delimiter = ',')]
     pub skip_dirs: Vec<String>,
-    /// Files to leave out (fs; globs over the path relative to the target)
+    /// Files to leave out (fs and rootfs; globs over the path relative to the target)
     #[arg(long, value_delimiter = ',')]
     pub skip_files: Vec<String>,
     /// Registry images: allow plain HTTP (and TLS without certificate checks)
