@@ -227,17 +227,8 @@ pub(crate) fn build(
     tx.commit().map_err(sql)?;
     compact(&conn, &db_path, progress)?;
 
+    // The caller reports the summary; saying it here too printed it twice.
     summary.elapsed = start.elapsed();
-    progress(&format!(
-        "imported {} records from {} files ({} new, {} updated, {} unchanged); {} advisories in {}",
-        summary.records_read,
-        summary.files,
-        summary.added,
-        summary.replaced,
-        summary.unchanged,
-        summary.total_advisories,
-        db_path.display()
-    ));
     Ok(summary)
 }
 
