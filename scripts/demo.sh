@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
-# A real scan of a real image: builds a Debian 12 image with no Docker engine (debootstrap +
-# umoci, via ../shared/tools/make-fixtures.sh; needs root and Debian's package archive),
-# imports the real OSV advisories from ../shared/data/osv, and scans the image as an OCI
-# layout and as a `docker save` archive.
+# A real scan of a real image. Builds Debian 12 images with no Docker engine (debootstrap + umoci,
+# via ../shared/tools/make-fixtures.sh; needs root and Debian's package archive), adds an
+# application layer installed by the real pip and npm from their registries (old releases with
+# published advisories) and a Gemfile.lock, imports the real OSV advisories from
+# ../shared/data/osv into the default database, and scans the image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SHARED=${BULKHEAD_SHARED:-$ROOT/../shared}
 FIX=${FIX:-$ROOT/.fixtures}
-export BULKHEAD_CACHE_DIR=${BULKHEAD_CACHE_DIR:-$FIX/cache}
+mkdir -p "$FIX"
 
-if [ ! -f "$FIX/oci-minbase/index.json" ]; then
-  echo "==> building the fixture images into $FIX (about 2 minutes the first time)"
-  FIX=$FIX BUILDAH=0 bash "$SHARED/tools/make-fixtures.sh" >"$FIX.log" 2>&1 || { tail -20 "$FIX.log"; exit 1; }
+if [ ! -f "$FIX/oci/index.json" ]; then
+  echo "==> building the fixture images into $FIX (about 2 minutes the first time; log: $FIX/make-fixtures.log)"
+  FIX=$FIX BUILDAH=0 bash "$SHARED/tools/make-fixtures.sh" >"$FIX/make-fixtures.log" 2>&1 \
+    || { tail -20 "$FIX/make-fixtures.log"; exit 1; }
 fi
+
+if [ ! -f "$FIX/oci-demo/index.json" ]; then
+  echo "==> adding an application layer (pip, npm, a Gemfile.lock) to the planted image"
+  bash "$ROOT/scripts/demo-app-layer.sh" "$FIX"
+fi
+
 echo "==> building bulkhead (release)"
 cargo build --release --locked -p bulkhead
 BULKHEAD=$ROOT/target/release/bulkhead
 
-echo "==> importing advisories"
+echo "==> importing the advisories into the default database"
 "$BULKHEAD" db import "$SHARED/data/osv/"
-"$BULKHEAD" db info | sed -n 1,4p  # sed reads it all: no broken pipe under pipefail
 
-echo "==> scanning $FIX/oci-minbase"
-"$BULKHEAD" image "$FIX/oci-minbase"
-echo "==> scanning $FIX/planted.docker.tar (JSON report in $FIX/planted.json)"
-"$BULKHEAD" image --format json -o "$FIX/planted.json" "$FIX/planted.docker.tar"
-jq '{artifact: .artifact.name, os, packages: (.packages | length), vulnerabilities: (.vulnerabilities | length),
-     secrets: [.secrets[] | {rule_id, file, match, deleted}], misconfigurations: [.misconfigurations[] | .rule_id + " " + .message]}' \
-  "$FIX/planted.json" 2>/dev/null \
-  || head -c 600 "$FIX/planted.json"
+echo "==> scanning $FIX/oci-demo (JSON report in $FIX/demo.json)"
+"$BULKHEAD" image --format json -o "$FIX/demo.json" "$FIX/oci-demo"
+"$BULKHEAD" image "$FIX/oci-demo" || true
+
+echo
+echo "==> try next:"
+echo "    export PATH=\"$ROOT/target/release:\$PATH\""
+echo "    bulkhead image --severity HIGH,CRITICAL $FIX/demo.docker.tar"
+echo "    bulkhead image --format sarif -o demo.sarif $FIX/oci-demo"
