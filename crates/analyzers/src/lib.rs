@@ -6,6 +6,7 @@ pub mod dpkg;
 pub mod image_files;
 pub mod lang;
 pub mod os;
+pub mod package_files;
 mod records;
 pub mod rpm;
 pub mod secret;
@@ -14,6 +15,7 @@ pub use apk::ApkCataloger;
 pub use dpkg::DpkgCataloger;
 pub use image_files::ImageFilesAnalyzer;
 pub use os::OsAnalyzer;
+pub use package_files::PackageFilesAnalyzer;
 pub use rpm::RpmCataloger;
 pub use secret::SecretAnalyzer;
 
@@ -37,5 +39,6 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(lang::rust::CargoLockCataloger),
         Box::new(lang::java::JavaArchiveCataloger),
         Box::new(ImageFilesAnalyzer),
+        Box::new(PackageFilesAnalyzer),
     ]
 }

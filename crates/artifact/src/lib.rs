@@ -5,11 +5,13 @@
 
 mod layer;
 mod paths;
+mod skip;
 mod squash;
 mod tree;
 
 pub use layer::{analyze_image, analyze_image_cached, cache_key, LayerCache};
 pub use paths::normalize;
+pub use skip::{SkipPaths, SkippingAnalyzer};
 pub use squash::{secrets, squash};
 pub use tree::{analyze_tree, TreeOptions};
 

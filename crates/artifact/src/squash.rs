@@ -50,9 +50,12 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         mode: *mode,
                     })
                 }
+                FileResult::OwnedFiles { hashes } => inventory.owned_files.extend(hashes),
             }
         }
     }
+    inventory.owned_files.sort_unstable();
+    inventory.owned_files.dedup();
     inventory.secrets = secrets(layers);
     inventory.warnings = layers
         .iter()
@@ -91,7 +94,10 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         FileResult::Packages { packages, .. } => packages.iter().any(|p| {
             p.name == package.name && p.version == package.version && p.arch == package.arch
         }),
-        FileResult::Os { .. } | FileResult::Secrets { .. } | FileResult::FileMode { .. } => false,
+        FileResult::Os { .. }
+        | FileResult::Secrets { .. }
+        | FileResult::FileMode { .. }
+        | FileResult::OwnedFiles { .. } => false,
     })
 }
 

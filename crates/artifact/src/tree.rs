@@ -3,8 +3,9 @@
 //! skipped). Symlinks are never followed, so loops cannot hang the walk.
 
 use crate::layer::warning;
+use crate::skip::Skips;
 use crate::{Analyzer, ArtifactError, FileMeta, LayerResult, Limits};
-use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobMatcher};
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -25,42 +26,6 @@ pub struct TreeOptions {
     /// A source tree: honour `.gitignore` files and skip version-control directories.
     /// Otherwise a root filesystem: skip the kernel and device trees at its top.
     pub gitignore: bool,
-}
-
-struct Skips {
-    paths: GlobSet,
-    names: GlobSet,
-}
-
-impl Skips {
-    fn new(globs: &[String]) -> Result<Skips, ArtifactError> {
-        let (mut paths, mut names) = (GlobSetBuilder::new(), GlobSetBuilder::new());
-        for glob in globs {
-            let bad =
-                |e: globset::Error| ArtifactError::Other(format!("--skip glob {glob:?}: {e}"));
-            let trimmed = glob.trim_matches('/');
-            let set = if trimmed.contains('/') {
-                &mut paths
-            } else {
-                &mut names
-            };
-            set.add(
-                GlobBuilder::new(trimmed)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(bad)?,
-            );
-        }
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| ArtifactError::Other(e.to_string()));
-        Ok(Skips {
-            paths: build(paths)?,
-            names: build(names)?,
-        })
-    }
-
-    fn skips(&self, path: &str, name: &str) -> bool {
-        self.paths.is_match(path) || self.names.is_match(name)
-    }
 }
 
 /// One `.gitignore` line, relative to the directory holding the file.

@@ -44,12 +44,12 @@ impl Global {
 pub enum Command {
     /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a
     /// registry reference (HOST[:PORT]/REPO[:TAG][@DIGEST])
-    Image(ScanArgs),
+    Image(ImageArgs),
     /// Scan a root filesystem on disk (an unpacked image, or / of a host)
-    Rootfs(ScanArgs),
-    /// Scan a source tree (a project checkout): secrets and language packages; honours
-    /// .gitignore files, skips .git/
-    Fs(ScanArgs),
+    Rootfs(RootfsArgs),
+    /// Scan a source tree (a project checkout): language packages, secrets, Dockerfiles,
+    /// Kubernetes and compose files; honours .gitignore files, skips .git/
+    Fs(FsArgs),
     /// Check Dockerfiles, Kubernetes manifests and compose files for misconfigurations
     Config(ConfigArgs),
     /// List the misconfiguration rules, or explain one (`bulkhead rules BH-DF-001`)
@@ -57,8 +57,8 @@ pub enum Command {
         /// A rule ID to explain
         id: Option<String>,
     },
-    /// Scan an SBOM: CycloneDX (1.4-1.6) or SPDX (2.2-2.3) JSON, from bulkhead, syft or trivy
-    Sbom(ScanArgs),
+    /// Scan an SBOM: CycloneDX (1.4-1.7) or SPDX (2.2-2.3) JSON, from bulkhead, syft or trivy
+    Sbom(SbomArgs),
     /// Re-match every stored inventory against the current database; report what is new
     Rescan(RescanArgs),
     /// Manage the advisory database
@@ -83,14 +83,15 @@ pub struct ConfigArgs {
     pub path: String,
     /// Output format
     #[arg(long, short, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: ConfigFormat,
     /// Write the report to a file instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Only report these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)
     #[arg(long, value_delimiter = ',')]
     pub severity: Vec<String>,
-    /// Exit with this code when misconfigurations remain after filters, or a file cannot be parsed
+    /// Exit with this code when misconfigurations or secrets remain after filters, or a file
+    /// cannot be parsed (2 is for errors)
     #[arg(long, default_value_t = 0, value_parser = exit_code)]
     pub exit_code: u8,
     /// Rego policies to run as well: .rego files or directories (repeatable)
@@ -99,9 +100,13 @@ pub struct ConfigArgs {
     /// Kubernetes Pod Security Standards profile to check against
     #[arg(long, value_enum, default_value = "restricted")]
     pub profile: Profile,
-    /// Ignore file: rule IDs, optional path globs, optional `exp:YYYY-MM-DD` [default: PATH/.bulkheadignore]
+    /// Ignore file: rule IDs, optional path globs, optional `exp:YYYY-MM-DD` [default:
+    /// PATH/.bulkheadignore; .trivyignore in the working directory is read too]
+    #[arg(long, alias = "ignore-file", value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// List the findings ignore files hid, and which line hid each
     #[arg(long)]
-    pub ignore_file: Option<PathBuf>,
+    pub show_suppressed: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -114,23 +119,51 @@ pub enum Format {
     Cyclonedx,
     /// SPDX 2.3 JSON (SBOM)
     SpdxJson,
+    /// OpenVEX 0.2 (a statement per vulnerability: affected, or fixed where the fix is installed)
+    Openvex,
+}
+
+/// What `config` writes: no SBOM formats, it finds no packages.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ConfigFormat {
+    Table,
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
+}
+
+impl From<ConfigFormat> for Format {
+    fn from(format: ConfigFormat) -> Format {
+        match format {
+            ConfigFormat::Table => Format::Table,
+            ConfigFormat::Json => Format::Json,
+            ConfigFormat::Sarif => Format::Sarif,
+        }
+    }
+}
+
+/// What `rescan` writes.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RescanFormat {
+    Table,
+    Json,
 }
 
 /// What a scan looks for.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum ScannerKind {
-    /// Known vulnerabilities in OS and language packages
+    /// Known vulnerabilities and malicious packages in OS and language packages
     Vuln,
-    /// Credentials in files, image config and history
+    /// Credentials in files (and, for images, the config and history)
     Secret,
-    /// Misconfigurations in the image config, history and file modes
+    /// Misconfigurations: image config and file modes (image, rootfs); Dockerfiles, Kubernetes
+    /// and compose files (fs)
     Config,
 }
 
+/// Output, filters and suppressions: every scanning command has these.
 #[derive(Args)]
-pub struct ScanArgs {
-    /// What to scan
-    pub target: String,
+pub struct ReportArgs {
     /// Output format
     #[arg(long, short, value_enum, default_value = "table")]
     pub format: Format,
@@ -140,24 +173,38 @@ pub struct ScanArgs {
     /// Only report these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)
     #[arg(long, value_delimiter = ',')]
     pub severity: Vec<String>,
+    /// Exit with this code when any finding remains after filters and suppressions:
+    /// vulnerabilities, malware, secrets, misconfigurations, integrity findings (2 is for errors)
+    #[arg(long, default_value_t = 0, value_parser = exit_code)]
+    pub exit_code: u8,
+    /// Ignore file: IDs (advisory, alias, secret or misconfiguration rule), optional `pkg:PURL`,
+    /// `package:NAME`, path globs, `exp:YYYY-MM-DD` [default: .bulkheadignore; .trivyignore
+    /// in the working directory is read too]
+    #[arg(long, alias = "ignore-file", value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// List the findings ignore files and VEX statements hid, and what hid each
+    #[arg(long)]
+    pub show_suppressed: bool,
+}
+
+/// Package-vulnerability options.
+#[derive(Args)]
+pub struct VulnArgs {
     /// Leave out vulnerabilities that have no fixed version
     #[arg(long)]
     pub ignore_unfixed: bool,
-    /// Exit with this code when vulnerabilities remain after filters (2 is reserved for errors)
-    #[arg(long, default_value_t = 0, value_parser = exit_code)]
-    pub exit_code: u8,
+    /// VEX documents (OpenVEX 0.2, CycloneDX VEX; repeatable): `not_affected` and `fixed`
+    /// statements suppress the findings they name
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
     /// Exit with this code when the OS is past its end of life
     #[arg(long, default_value_t = 0, value_parser = exit_code)]
     pub exit_on_eol: u8,
-    /// Platform to pick from a multi-platform image
-    #[arg(long, default_value = "linux/amd64")]
-    pub platform: String,
-    /// Largest file handed to an analyzer, in bytes
-    #[arg(long, default_value_t = 256 << 20)]
-    pub max_file_size: u64,
-    /// Most bytes one layer may decompress to (guards against decompression bombs)
-    #[arg(long, default_value_t = 32 << 30)]
-    pub max_layer_size: u64,
+}
+
+/// What the single pass over files looks for, and how far it reads.
+#[derive(Args)]
+pub struct AnalysisArgs {
     /// What to look for (comma-separated)
     #[arg(
         long,
@@ -169,38 +216,109 @@ pub struct ScanArgs {
     /// Secret rules and allow-lists to add (YAML: rules, disable, allow, max_file_size)
     #[arg(long, value_name = "FILE")]
     pub secret_config: Option<PathBuf>,
-    /// Directories to leave out (fs and rootfs; globs over the path relative to the target)
+    /// Largest file handed to an analyzer, in bytes
+    #[arg(long, default_value_t = 256 << 20)]
+    pub max_file_size: u64,
+    /// Directories to leave out (globs over the path relative to the target or image root)
     #[arg(long, value_delimiter = ',')]
     pub skip_dirs: Vec<String>,
-    /// Files to leave out (fs and rootfs; globs over the path relative to the target)
+    /// Files to leave out (globs over the path relative to the target or image root)
     #[arg(long, value_delimiter = ',')]
     pub skip_files: Vec<String>,
-    /// Registry images: allow plain HTTP (and TLS without certificate checks)
+}
+
+impl AnalysisArgs {
+    pub fn wants(&self, scanner: ScannerKind) -> bool {
+        self.scanners.contains(&scanner)
+    }
+}
+
+/// Talking to a registry.
+#[derive(Args)]
+pub struct RegistryArgs {
+    /// Allow plain HTTP (and TLS without certificate checks)
     #[arg(long)]
     pub insecure: bool,
-    /// Registry images: the digest the reference must resolve to (a recorded `sha256:…`);
-    /// a different one is reported as an integrity finding
-    #[arg(long, value_name = "DIGEST")]
-    pub expect_digest: Option<String>,
     /// Registry username (else Docker's config.json and credential helpers)
     #[arg(long, env = "BULKHEAD_USERNAME")]
     pub username: Option<String>,
     /// Registry password or token (prefer the environment variable)
     #[arg(long, env = "BULKHEAD_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ImageArgs {
+    /// An OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a registry reference
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Most bytes one layer may decompress to (guards against decompression bombs)
+    #[arg(long, default_value_t = 32 << 30)]
+    pub max_layer_size: u64,
+    /// Platform to pick from a multi-platform image
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Registry images: the digest the reference must resolve to (a recorded `sha256:…`);
+    /// a different one is reported as an integrity finding
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
     /// Analyse every layer afresh instead of reusing results of earlier scans
     #[arg(long)]
     pub no_layer_cache: bool,
-    /// `sbom REF`: scan the SBOM attestation attached to a registry image, signed by this
-    /// cosign public key (repeatable), instead of pulling the image
-    #[arg(long, value_name = "KEY.pub")]
-    pub key: Vec<PathBuf>,
 }
 
-impl ScanArgs {
-    pub fn wants(&self, scanner: ScannerKind) -> bool {
-        self.scanners.contains(&scanner)
-    }
+#[derive(Args)]
+pub struct RootfsArgs {
+    /// The root directory
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+#[derive(Args)]
+pub struct FsArgs {
+    /// The project directory
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Leave out vulnerabilities that have no fixed version
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// VEX documents (OpenVEX 0.2, CycloneDX VEX; repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Kubernetes Pod Security Standards profile for the configuration checks
+    #[arg(long, value_enum, default_value = "restricted")]
+    pub profile: Profile,
+}
+
+#[derive(Args)]
+pub struct SbomArgs {
+    /// An SBOM file, or with `--key` a registry image whose SBOM attestation to scan
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
+    /// Scan the SBOM attestation attached to a registry image, signed by this cosign public
+    /// key (repeatable), instead of pulling the image
+    #[arg(long, value_name = "KEY.pub")]
+    pub key: Vec<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 fn exit_code(text: &str) -> Result<u8, String> {
@@ -215,9 +333,9 @@ fn exit_code(text: &str) -> Result<u8, String> {
 
 #[derive(Args)]
 pub struct RescanArgs {
-    /// Output format: table or json
+    /// Output format
     #[arg(long, short, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: RescanFormat,
     /// Write the report to a file instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,

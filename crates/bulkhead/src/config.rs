@@ -5,12 +5,11 @@
 //! `--exit-code`, so CI does not pass a file it could not check. A broken policy, an unreadable
 //! path or a bad option is an error (exit 2).
 
-use crate::cli::{ConfigArgs, Global, Profile};
+use crate::cli::{ConfigArgs, Profile};
 use crate::output;
 use anyhow::{bail, Context};
 use detectors::severity::Severity;
 use inventory::Warning;
-use misconfig::ignore::IgnoreFile;
 use misconfig::rego::Policies;
 use misconfig::scan::{self, Outcome};
 use report::{Artifact, Filter, Report, Tool};
@@ -20,7 +19,7 @@ use std::path::Path;
 /// Standard input is read up to this size (rendered charts are large, but not this large).
 const MAX_STDIN: u64 = 64 << 20;
 
-pub fn run(global: &Global, args: &ConfigArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
     let severities = args
         .severity
         .iter()
@@ -36,16 +35,10 @@ pub fn run(global: &Global, args: &ConfigArgs) -> anyhow::Result<u8> {
         Some(Policies::load(&args.policy).context("cannot load the Rego policies")?)
     };
     let stdin = args.path == "-";
-    let ignore = ignore_file(args, stdin)?;
+    let ignore = crate::scan::ignore_rules(args.ignorefile.as_deref(), scanned_dir(args, stdin))?;
     let options = scan::Options {
-        k8s: misconfig::k8s::Options {
-            profile: match args.profile {
-                Profile::Baseline => misconfig::k8s::Profile::Baseline,
-                Profile::Restricted => misconfig::k8s::Profile::Restricted,
-            },
-        },
+        k8s: k8s_options(args.profile),
         policies: policies.as_ref(),
-        ignore: ignore.as_ref(),
         secrets: Some(&analyzers::secret::scan_manifest),
     };
     let mut outcome = if stdin {
@@ -58,25 +51,30 @@ pub fn run(global: &Global, args: &ConfigArgs) -> anyhow::Result<u8> {
     } else {
         let path = Path::new(&args.path);
         if !path.exists() {
-            bail!("{}: no such file or directory", args.path);
+            bail!("{}: no such file or directory", output::escape(&args.path));
         }
         scan::scan_path(path, &options)
     };
-    if let Some(ignore) = &ignore {
-        outcome.warnings.extend(ignore.warnings.iter().cloned());
+    if outcome.files == 0 && outcome.errors.is_empty() {
+        outcome.warnings.push(format!(
+            "no Dockerfile, Kubernetes or compose file found in {}: nothing was checked",
+            args.path
+        ));
     }
     let unparsed = !outcome.errors.is_empty();
     let mut report = report_of(&args.path, outcome);
+    report.suppress(&ignore, &Default::default());
     report.apply(&Filter {
         severities,
         ignore_unfixed: false,
     });
-    if !global.quiet {
-        for warning in &report.warnings {
-            eprintln!("warning: {warning}");
-        }
-    }
-    output::write_to(&report, args.format, args.output.as_deref())?;
+    output::warn_all(&report.warnings);
+    output::write_to(
+        &report,
+        args.format.into(),
+        args.output.as_deref(),
+        args.show_suppressed,
+    )?;
     Ok(
         if args.exit_code != 0 && (report.has_findings() || unparsed) {
             args.exit_code
@@ -86,35 +84,51 @@ pub fn run(global: &Global, args: &ConfigArgs) -> anyhow::Result<u8> {
     )
 }
 
-/// `--ignore-file`, or `.bulkheadignore` in the scanned directory when there is one.
-fn ignore_file(args: &ConfigArgs, stdin: bool) -> anyhow::Result<Option<IgnoreFile>> {
-    let path = match &args.ignore_file {
-        Some(path) => path.clone(),
-        None if stdin => Path::new(".bulkheadignore").to_path_buf(),
-        None => {
-            let root = Path::new(&args.path);
-            let dir = if root.is_dir() {
-                root
-            } else {
-                root.parent().unwrap_or(Path::new("."))
-            };
-            dir.join(".bulkheadignore")
-        }
-    };
-    if args.ignore_file.is_none() && !path.exists() {
-        return Ok(None);
+/// Where a `.bulkheadignore` beside the configuration is looked for.
+fn scanned_dir(args: &ConfigArgs, stdin: bool) -> Option<&Path> {
+    if stdin {
+        return None;
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the ignore file {}", path.display()))?;
-    Ok(Some(IgnoreFile::parse(
-        &path.display().to_string(),
-        &text,
-        &misconfig::ignore::today(),
-    )))
+    let root = Path::new(&args.path);
+    Some(if root.is_dir() {
+        root
+    } else {
+        root.parent().unwrap_or(Path::new("."))
+    })
 }
 
-fn report_of(path: &str, outcome: Outcome) -> Report {
-    let mut warnings: Vec<Warning> = outcome
+fn k8s_options(profile: Profile) -> misconfig::k8s::Options {
+    misconfig::k8s::Options {
+        profile: match profile {
+            Profile::Baseline => misconfig::k8s::Profile::Baseline,
+            Profile::Restricted => misconfig::k8s::Profile::Restricted,
+        },
+    }
+}
+
+/// The configuration checks of `bulkhead fs`: findings, and files that could not be parsed
+/// as warnings (credentials are the secret scanner's job there).
+pub fn check_tree(
+    root: &Path,
+    profile: Profile,
+) -> anyhow::Result<(Vec<misconfig::Finding>, Vec<Warning>)> {
+    let options = scan::Options {
+        k8s: k8s_options(profile),
+        policies: None,
+        secrets: None,
+    };
+    let outcome = scan::scan_path(root, &options);
+    let mut warnings = parse_warnings(&outcome);
+    warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
+        file: String::new(),
+        layer: None,
+        message,
+    }));
+    Ok((outcome.findings, warnings))
+}
+
+fn parse_warnings(outcome: &Outcome) -> Vec<Warning> {
+    outcome
         .errors
         .iter()
         .map(|e| Warning {
@@ -122,7 +136,11 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
             layer: None,
             message: format!("cannot parse: {}", e.message),
         })
-        .collect();
+        .collect()
+}
+
+fn report_of(path: &str, outcome: Outcome) -> Report {
+    let mut warnings = parse_warnings(&outcome);
     warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
         file: String::new(),
         layer: None,
@@ -144,6 +162,7 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
             repo_tags: Vec::new(),
             layers: Vec::new(),
         },
+        scanners: vec!["config", "secret"],
         os: None,
         packages: Vec::new(),
         vulnerabilities: Vec::new(),
@@ -152,6 +171,7 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
         misconfigurations: outcome.findings,
         summary: Default::default(),
         warnings,
+        suppressed: Vec::new(),
         integrity: None,
     };
     report.summarize();

@@ -3,9 +3,13 @@
 mod cli;
 mod config;
 mod db;
+mod fs;
+mod image;
 mod output;
 mod progress;
 mod rescan;
+mod rootfs;
+mod sbom;
 mod scan;
 mod secrets;
 mod verify;
@@ -22,9 +26,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            // Causes quote file names, package fields and registry messages: escape them.
+            eprintln!("error: {}", output::escape(&error.to_string()));
             for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", output::escape(&cause.to_string()));
             }
             ExitCode::from(ERROR_EXIT)
         }
@@ -44,12 +49,12 @@ fn restore_default_sigpipe() {
 fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     let cache_dir = cli.global.cache_dir();
     match cli.command {
-        cli::Command::Image(args) => scan::image(&cli.global, &cache_dir, &args),
-        cli::Command::Rootfs(args) => scan::rootfs(&cli.global, &cache_dir, &args),
-        cli::Command::Fs(args) => scan::fs(&cli.global, &cache_dir, &args),
-        cli::Command::Config(args) => config::run(&cli.global, &args),
+        cli::Command::Image(args) => image::run(&cli.global, &cache_dir, &args),
+        cli::Command::Rootfs(args) => rootfs::run(&cli.global, &cache_dir, &args),
+        cli::Command::Fs(args) => fs::run(&cli.global, &cache_dir, &args),
+        cli::Command::Config(args) => config::run(&args),
         cli::Command::Rules { id } => config::rules(id.as_deref()),
-        cli::Command::Sbom(args) => scan::sbom(&cli.global, &cache_dir, &args),
+        cli::Command::Sbom(args) => sbom::run(&cli.global, &cache_dir, &args),
         cli::Command::Rescan(args) => rescan::run(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
         cli::Command::Verify(args) => verify::run(&cli.global, &args),

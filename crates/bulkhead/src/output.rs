@@ -1,16 +1,29 @@
-//! Where and how the report is written.
+//! Where and how the report is written, and how notes reach the terminal: untrusted text
+//! (file names, package fields, registry messages) has its control characters escaped first.
 
-use crate::cli::{Format, ScanArgs};
+use crate::cli::{Format, ReportArgs};
 use anyhow::Context;
 use report::Report;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-pub fn write(report: &Report, args: &ScanArgs) -> anyhow::Result<()> {
-    write_to(report, args.format, args.output.as_deref())
+pub use report::escape_control as escape;
+
+pub fn write(report: &Report, args: &ReportArgs) -> anyhow::Result<()> {
+    write_to(
+        report,
+        args.format,
+        args.output.as_deref(),
+        args.show_suppressed,
+    )
 }
 
-pub fn write_to(report: &Report, format: Format, output: Option<&Path>) -> anyhow::Result<()> {
+pub fn write_to(
+    report: &Report,
+    format: Format,
+    output: Option<&Path>,
+    show_suppressed: bool,
+) -> anyhow::Result<()> {
     let colour = output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
@@ -24,10 +37,25 @@ pub fn write_to(report: &Report, format: Format, output: Option<&Path>) -> anyho
     match format {
         Format::Json => report::write_json(report, &mut out),
         Format::Sarif => report::write_sarif(report, &mut out),
-        Format::Table => report::write_table(report, &mut out, colour),
+        Format::Table => {
+            let options = report::TableOptions {
+                colour,
+                show_suppressed,
+            };
+            report::write_table(report, &mut out, &options)
+        }
         Format::Cyclonedx => report::write_cyclonedx(report, &mut out),
         Format::SpdxJson => report::write_spdx(report, &mut out),
+        Format::Openvex => report::write_openvex(report, &mut out),
     }
     .and_then(|_| out.flush())
     .context("cannot write the report")
+}
+
+/// Every warning on stderr, escaped. Data gaps are shown even with `-q`: they change what the
+/// report means.
+pub fn warn_all(warnings: &[inventory::Warning]) {
+    for warning in warnings {
+        eprintln!("warning: {}", escape(&warning.to_string()));
+    }
 }

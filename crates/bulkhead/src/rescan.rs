@@ -3,8 +3,8 @@
 //! a rescan re-matches them all against the current advisories, in parallel, without reading
 //! any image, and reports the findings that were not there at the previous match.
 
-use crate::cli::{Format, Global, RescanArgs};
-use anyhow::{bail, Context};
+use crate::cli::{Global, RescanArgs, RescanFormat};
+use anyhow::Context;
 use detectors::matcher::{self, Matches, Vulnerability};
 use inventory::{Inventory, OsRelease, Package};
 use rayon::prelude::*;
@@ -50,9 +50,6 @@ pub fn store_inventory(
 }
 
 pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Result<u8> {
-    if !matches!(args.format, Format::Table | Format::Json) {
-        bail!("rescan writes `--format table` or `--format json`");
-    }
     let started = std::time::Instant::now();
     let advisories = store::Store::open(cache_dir).context("cannot open the advisory database")?;
     let mut stored = InventoryStore::open(cache_dir)?;
@@ -96,8 +93,8 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
         None => Box::new(std::io::stdout().lock()),
     };
     match args.format {
-        Format::Json => report::write_rescan_json(&report, &mut out),
-        _ => report::write_rescan_table(&report, &mut out),
+        RescanFormat::Json => report::write_rescan_json(&report, &mut out),
+        RescanFormat::Table => report::write_rescan_table(&report, &mut out),
     }
     .and_then(|_| out.flush())
     .context("cannot write the report")?;

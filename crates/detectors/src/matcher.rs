@@ -21,6 +21,9 @@ pub struct Vulnerability {
     pub installed_version: String,
     pub fixed_version: Option<String>,
     pub severity: Severity,
+    /// Where the severity came from: `affected.severity.CVSS_V3`, `advisory.summary`,
+    /// `alias:CVE-…` (another record for the same CVE), `none`.
+    pub severity_source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,6 +40,24 @@ pub struct Vulnerability {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub layer: Option<LayerRef>,
+    /// The file the package was read from (lock file, `*.dist-info`, `var/lib/dpkg/status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// A VEX statement that applies without suppressing (`affected`, `under_investigation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vex: Option<VexNote>,
+}
+
+/// A VEX statement kept beside the finding it is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VexNote {
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// The document and statement, e.g. `vex.json#statement 2`.
+    pub source: String,
 }
 
 /// Result of matching: the vulnerabilities, and problems worth telling the user.
@@ -198,6 +219,7 @@ pub(crate) fn vulnerability(
         installed_version: package.version.clone(),
         fixed_version: fixed,
         severity: assessment.severity,
+        severity_source: assessment.source.to_string(),
         cvss_score: assessment.score,
         cvss_vector: assessment.vector,
         ecosystem: package.ecosystem.clone(),
@@ -207,6 +229,8 @@ pub(crate) fn vulnerability(
         title: advisory.summary.clone(),
         url: advisory.references.first().map(|r| r.url.clone()),
         layer: package.layer.clone(),
+        location: (!package.location.is_empty()).then(|| package.location.clone()),
+        vex: None,
     }
 }
 

@@ -88,6 +88,19 @@ pub enum FileResult {
     Secrets { secrets: Vec<Secret> },
     /// A file the image-config rules judge by path and mode (setuid, world-writable, caches).
     FileMode { mode: u32 },
+    /// The files an OS package database says its packages installed (dpkg `info/*.list`, apk
+    /// `F:`/`R:` lines), as [`path_hash`]es: a setuid file no package owns stands out.
+    OwnedFiles { hashes: Vec<u64> },
+}
+
+/// A stable 64-bit hash (FNV-1a) of a path without its leading `/`: package file lists hold
+/// hundreds of thousands of paths, kept (and cached per layer) as hashes, not strings.
+pub fn path_hash(path: &str) -> u64 {
+    path.trim_start_matches('/')
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// A credential found in a file, an image's config or history, or a manifest. The value is
@@ -162,9 +175,30 @@ pub struct Inventory {
     /// Files reported by [`FileResult::FileMode`], only those still present in the final view.
     #[serde(default)]
     pub file_modes: Vec<FileModeEntry>,
+    /// [`path_hash`]es of the files OS packages installed, sorted; empty when no package file
+    /// list was seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owned_files: Vec<u64>,
 }
 
 impl Inventory {
+    /// Does an OS package own `path`? `None` when no package file list was seen. Merged-/usr
+    /// systems list `/bin/su` for what the image holds at `usr/bin/su`, and the other way round.
+    pub fn package_owns(&self, path: &str) -> Option<bool> {
+        if self.owned_files.is_empty() {
+            return None;
+        }
+        let path = path.trim_start_matches('/');
+        let merged = ["bin/", "sbin/", "lib/", "lib32/", "lib64/", "libx32/"];
+        let alternative = match path.strip_prefix("usr/") {
+            Some(rest) if merged.iter().any(|d| rest.starts_with(d)) => Some(rest.to_string()),
+            None if merged.iter().any(|d| path.starts_with(d)) => Some(format!("usr/{path}")),
+            _ => None,
+        };
+        let owned = |p: &str| self.owned_files.binary_search(&path_hash(p)).is_ok();
+        Some(owned(path) || alternative.is_some_and(|a| owned(&a)))
+    }
+
     /// Once the OS is known, OS packages take its family as their ecosystem and get purls.
     pub fn assign_os(&mut self) {
         let os = self.os.clone();

@@ -1,17 +1,8 @@
-//! Suppressions: inline `# bulkhead:ignore=ID[,ID]` comments on the finding's line or the line
-//! above, and an ignore file (`.bulkheadignore`) of rule IDs with optional path globs and
-//! expiry dates:
-//!
-//! ```text
-//! # why we accept it
-//! BH-DF-004
-//! BH-K8S-012 deploy/legacy/** charts/*/templates/*.yaml
-//! BH-DF-036 exp:2026-12-31
-//! ```
-//! An expired entry stops suppressing and produces a warning, so accepted risks get revisited.
+//! Inline suppressions: `# bulkhead:ignore=ID[,ID]` comments on the finding's line or the line
+//! above. Ignore files (`.bulkheadignore`, `.trivyignore`) apply to every finding kind and live
+//! with the report (`report::suppress`).
 
 use crate::rule::Finding;
-use globset::{Glob, GlobMatcher};
 
 const MARKER: &str = "bulkhead:ignore=";
 
@@ -31,110 +22,22 @@ fn inline_ids(line: &str) -> impl Iterator<Item = &str> {
 
 /// Is `finding` suppressed by a comment in `text` (its file)?
 pub fn inline_suppressed(text: &str, finding: &Finding) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    inline_suppressed_in(&lines, finding)
+}
+
+/// [`inline_suppressed`] over a file already split into lines: a file with many findings is
+/// split once, not once per finding.
+pub fn inline_suppressed_in(lines: &[&str], finding: &Finding) -> bool {
     if finding.line == 0 {
         return false;
     }
-    let lines: Vec<&str> = text
-        .lines()
-        .skip(finding.line.saturating_sub(2))
-        .take(if finding.line >= 2 { 2 } else { 1 })
-        .collect();
-    lines.iter().any(|line| {
-        inline_ids(line).any(|id| id.eq_ignore_ascii_case(&finding.rule_id) || id == "*")
-    })
-}
-
-#[derive(Debug)]
-struct Entry {
-    rule_id: String,
-    paths: Vec<GlobMatcher>,
-    expires: Option<String>,
-    line: usize,
-}
-
-/// A parsed ignore file.
-#[derive(Debug, Default)]
-pub struct IgnoreFile {
-    entries: Vec<Entry>,
-    /// Expired entries and lines that could not be read.
-    pub warnings: Vec<String>,
-}
-
-impl IgnoreFile {
-    /// Parses an ignore file; `today` is `YYYY-MM-DD` (entries expire after their date).
-    pub fn parse(name: &str, text: &str, today: &str) -> IgnoreFile {
-        let mut file = IgnoreFile::default();
-        for (index, raw) in text.lines().enumerate() {
-            let line = raw.split('#').next().unwrap_or("").trim();
-            let mut words = line.split_whitespace();
-            let Some(rule_id) = words.next() else {
-                continue;
-            };
-            let mut entry = Entry {
-                rule_id: rule_id.to_string(),
-                paths: Vec::new(),
-                expires: None,
-                line: index + 1,
-            };
-            let mut valid = true;
-            for word in words {
-                if let Some(date) = word.strip_prefix("exp:") {
-                    if !is_date(date) {
-                        file.warnings.push(format!(
-                            "{name}:{}: {date:?} is not a date (YYYY-MM-DD); entry ignored",
-                            index + 1
-                        ));
-                        valid = false;
-                    }
-                    entry.expires = Some(date.to_string());
-                } else {
-                    match Glob::new(word.trim_start_matches("./")) {
-                        Ok(glob) => entry.paths.push(glob.compile_matcher()),
-                        Err(e) => {
-                            file.warnings.push(format!(
-                                "{name}:{}: bad path pattern {word:?}: {e}",
-                                index + 1
-                            ));
-                            valid = false;
-                        }
-                    }
-                }
-            }
-            if !valid {
-                continue;
-            }
-            if let Some(date) = &entry.expires {
-                if date.as_str() < today {
-                    file.warnings.push(format!(
-                        "{name}:{}: the ignore entry for {} expired on {date}; its findings are reported again",
-                        entry.line, entry.rule_id
-                    ));
-                    continue;
-                }
-            }
-            file.entries.push(entry);
-        }
-        file
-    }
-
-    pub fn suppresses(&self, finding: &Finding) -> bool {
-        let path = finding.file.trim_start_matches("./");
-        self.entries.iter().any(|e| {
-            (e.rule_id.eq_ignore_ascii_case(&finding.rule_id) || e.rule_id == "*")
-                && (e.paths.is_empty() || e.paths.iter().any(|g| g.is_match(path)))
+    let first = finding.line.saturating_sub(2);
+    lines[first.min(lines.len())..finding.line.min(lines.len())]
+        .iter()
+        .any(|line| {
+            inline_ids(line).any(|id| id.eq_ignore_ascii_case(&finding.rule_id) || id == "*")
         })
-    }
-}
-
-fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 10
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
 }
 
 /// Today's date in UTC as `YYYY-MM-DD`.
@@ -193,20 +96,5 @@ mod tests {
         assert!(inline_suppressed(text, &finding("BH-DF-030", "D", 4)));
         assert!(!inline_suppressed(text, &finding("BH-DF-013", "D", 3)));
         assert!(!inline_suppressed(text, &finding("BH-DF-011", "D", 1)));
-    }
-
-    #[test]
-    fn ignore_file_paths_and_expiry() {
-        let text = "# accepted\nBH-DF-004\nBH-K8S-001 deploy/legacy/**\nBH-DF-036 exp:2020-01-01\nBH-DF-037 exp:2999-12-31\nBH-DF-001 exp:soon\n";
-        let ignore = IgnoreFile::parse(".bulkheadignore", text, "2026-11-23");
-        assert!(ignore.suppresses(&finding("BH-DF-004", "any/Dockerfile", 1)));
-        assert!(ignore.suppresses(&finding("BH-K8S-001", "deploy/legacy/a.yaml", 1)));
-        assert!(!ignore.suppresses(&finding("BH-K8S-001", "deploy/new/a.yaml", 1)));
-        assert!(!ignore.suppresses(&finding("BH-DF-036", "Dockerfile", 1)));
-        assert!(ignore.suppresses(&finding("BH-DF-037", "Dockerfile", 1)));
-        assert!(!ignore.suppresses(&finding("BH-DF-001", "Dockerfile", 1)));
-        assert_eq!(ignore.warnings.len(), 2, "{:?}", ignore.warnings);
-        assert!(ignore.warnings[0].contains("expired on 2020-01-01"));
-        assert!(ignore.warnings[1].contains(":6:"));
     }
 }

@@ -49,6 +49,14 @@ pub static RULES: &[Rule] = &[
         "The image has no package manager (distroless style) yet carries a shell or sudo: exactly the tools an attacker needs after an exploit, which a minimal image is meant to lack.",
         "Build the final stage from a distroless/scratch base and copy only the application into it.",
         &[NSA_CISA]),
+    rule("BH-IMG-010", Low, "Setuid or setgid files installed by OS packages",
+        "The package manager installed these setuid/setgid programs (passwd, su, mount…): expected in a full distribution, but each is still a way to gain privileges the application rarely needs.",
+        "Strip the bits the application does not need in the build (`chmod a-s`), or use a base image without them.",
+        &[CIS_4_8]),
+    rule("BH-IMG-011", High, "A setuid or setgid file that no package installed",
+        "No installed package owns this setuid/setgid file: it was added by a build step or copied in, which is how a planted privilege-escalation backdoor looks.",
+        "Find which build step added it (the layer); remove it or its setuid/setgid bits.",
+        &[CIS_4_8]),
     rule("BH-IMG-009", Critical, "A private key is stored in an environment variable",
         "An env value holding a PEM private key gives anyone who can pull the image that key.",
         "Remove the key from the image and rotate it.",
@@ -68,6 +76,9 @@ pub struct ImageFacts {
     pub user: Option<String>,
     pub env: Vec<String>,
     pub exposed_ports: Vec<String>,
+    /// The setuid/setgid files (of `special_files`) an OS package installed; `None` when no
+    /// package file list was found (ownership unknown: each is reported as BH-IMG-005).
+    pub package_owned: Option<Vec<String>>,
     /// `created_by` of every history entry.
     pub history: Vec<String>,
     /// Files still present in the final view with special bits: (path, mode).
@@ -106,9 +117,9 @@ pub fn check(facts: &ImageFacts) -> Vec<Finding> {
                 format!("Env {key} holds a private key"),
                 Some(key.to_string()),
             ));
-        } else if crate::dockerfile::secret_name(key)
-            && !value.trim().is_empty()
-            && !value.starts_with('$')
+        } else if (crate::secret_values::secret_name(key)
+            && crate::secret_values::is_literal_secret(value))
+            || crate::secret_values::url_with_credentials(value)
         {
             out.push(finding(
                 "BH-IMG-002",
@@ -151,6 +162,15 @@ pub fn check(facts: &ImageFacts) -> Vec<Finding> {
             ));
         }
     }
+    out.extend(check_files(facts));
+    out
+}
+
+/// The rules about what the filesystem holds (setuid and world-writable files, caches, a
+/// shell in a distroless image): for images and root filesystems alike.
+pub fn check_files(facts: &ImageFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut owned = Vec::new();
     for (path, mode) in &facts.special_files {
         if mode & 0o6000 != 0 {
             let bits = if mode & 0o4000 != 0 {
@@ -158,12 +178,22 @@ pub fn check(facts: &ImageFacts) -> Vec<Finding> {
             } else {
                 "setgid"
             };
-            out.push(finding(
-                "BH-IMG-005",
-                facts,
-                format!("/{path} is {bits} (mode {:o})", mode & 0o7777),
-                Some(format!("/{path}")),
-            ));
+            let how = format!("{bits} (mode {:o})", mode & 0o7777);
+            match &facts.package_owned {
+                None => out.push(finding(
+                    "BH-IMG-005",
+                    facts,
+                    format!("/{path} is {how}"),
+                    Some(format!("/{path}")),
+                )),
+                Some(by_package) if by_package.contains(path) => owned.push(format!("/{path}")),
+                Some(_) => out.push(finding(
+                    "BH-IMG-011",
+                    facts,
+                    format!("/{path} is {how} and no installed package owns it"),
+                    Some(format!("/{path}")),
+                )),
+            }
         }
         if mode & 0o002 != 0 {
             out.push(finding(
@@ -173,6 +203,18 @@ pub fn check(facts: &ImageFacts) -> Vec<Finding> {
                 Some(format!("/{path}")),
             ));
         }
+    }
+    if !owned.is_empty() {
+        out.push(finding(
+            "BH-IMG-010",
+            facts,
+            format!(
+                "{} setuid/setgid file(s) installed by OS packages: {}",
+                owned.len(),
+                owned.join(", ")
+            ),
+            None,
+        ));
     }
     let caches: Vec<&str> = facts
         .paths
@@ -268,6 +310,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn package_owned_setuid_files_are_grouped_and_unowned_ones_named() {
+        let facts = ImageFacts {
+            special_files: vec![
+                ("usr/bin/passwd".into(), 0o104755),
+                ("usr/bin/su".into(), 0o104755),
+                ("opt/planted/revshell.sh".into(), 0o104755),
+            ],
+            package_owned: Some(vec!["usr/bin/passwd".into(), "usr/bin/su".into()]),
+            ..Default::default()
+        };
+        let found: Vec<(String, inventory::Severity, String)> = check_files(&facts)
+            .into_iter()
+            .map(|f| (f.rule_id, f.severity, f.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "BH-IMG-011".into(),
+                    High,
+                    "/opt/planted/revshell.sh is setuid (mode 4755) and no installed package owns it".into()
+                ),
+                (
+                    "BH-IMG-010".into(),
+                    Low,
+                    "2 setuid/setgid file(s) installed by OS packages: /usr/bin/passwd, /usr/bin/su".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn root_secrets_ports_files() {
         let facts = ImageFacts {
             name: "img".into(),
@@ -290,6 +364,7 @@ mod tests {
                 "var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease".into(),
                 "bin/sh".into(),
             ],
+            package_owned: None,
         };
         let ids: Vec<String> = check(&facts).into_iter().map(|f| f.rule_id).collect();
         for id in [

@@ -12,6 +12,7 @@ pub mod k8s;
 pub mod rego;
 pub mod rule;
 pub mod scan;
+pub mod secret_values;
 
 pub use catalog::{all_rules, lookup};
 pub use rule::{ConfigError, Family, Finding, Rule};

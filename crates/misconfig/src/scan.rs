@@ -2,7 +2,7 @@
 //! family's checks and the user's Rego policies, and applies suppressions.
 
 use crate::detect::{detect, detect_stdin, Kind};
-use crate::ignore::{inline_suppressed, IgnoreFile};
+use crate::ignore::inline_suppressed_in;
 use crate::rego::Policies;
 use crate::rule::{ConfigError, Finding};
 use inventory::Secret;
@@ -24,7 +24,6 @@ pub type SecretScan<'a> = &'a (dyn Fn(&str, &str) -> Result<Vec<Secret>, String>
 pub struct Options<'a> {
     pub k8s: crate::k8s::Options,
     pub policies: Option<&'a Policies>,
-    pub ignore: Option<&'a IgnoreFile>,
     pub secrets: Option<SecretScan<'a>>,
 }
 
@@ -222,22 +221,36 @@ fn check_inputs(inputs: Vec<Input>, options: &Options, outcome: &mut Outcome) {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
     outcome.errors.dedup();
-    let texts: HashMap<&str, &str> = inputs
+    let texts: HashMap<&str, Vec<&str>> = inputs
         .iter()
-        .map(|i| (i.name.as_str(), i.text.as_str()))
+        .map(|i| (i.name.as_str(), i.text.lines().collect()))
         .collect();
     let before = found.len();
     found.retain(|f| {
         let inline = texts
             .get(f.file.as_str())
-            .is_some_and(|text| inline_suppressed(text, f));
-        let ignored = options.ignore.is_some_and(|ignore| ignore.suppresses(f));
-        !inline && !ignored
+            .is_some_and(|lines| inline_suppressed_in(lines, f));
+        !inline
     });
     outcome.suppressed += before - found.len();
     found.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.rule_id).cmp(&(&b.file, b.line, b.column, &b.rule_id))
     });
     found.dedup();
+    mask_findings(&mut found);
     outcome.findings.extend(found);
+}
+
+/// Credentials a rule found are never shown: snippets and messages are masked as the secret
+/// scanner masks its matches. The literal-secret rules mask any `value:` (a Kubernetes env
+/// entry names its variable on another line).
+pub fn mask_findings(findings: &mut [Finding]) {
+    const LITERAL_RULES: &[&str] = &["BH-K8S-028", "BH-DC-018"];
+    for f in findings {
+        let every_value = LITERAL_RULES.contains(&f.rule_id.as_str());
+        if let Some(snippet) = &f.snippet {
+            f.snippet = Some(crate::secret_values::mask(snippet, every_value));
+        }
+        f.message = crate::secret_values::mask(&f.message, false);
+    }
 }

@@ -4,10 +4,13 @@
 mod integrity;
 mod json;
 mod misconfigurations;
+mod openvex;
 mod pretty;
 pub mod sarif;
 mod secrets;
+pub mod suppress;
 mod table;
+mod text;
 
 pub use integrity::{Integrity, IntegrityFinding, Resolved};
 
@@ -19,11 +22,13 @@ mod sbom;
 mod spdx;
 
 pub use cyclonedx::write_cyclonedx;
+pub use openvex::write_openvex;
 pub use rescan::{
     write_rescan_json, write_rescan_table, RescanReport, RescanSummary, RescannedArtifact,
 };
 pub use spdx::write_spdx;
-pub use table::write_table;
+pub use table::{write_table, TableOptions};
+pub use text::escape_control;
 
 use detectors::language::Malware;
 use detectors::matcher::Vulnerability;
@@ -41,6 +46,9 @@ pub struct Report {
     pub tool: Tool,
     pub created_at: String,
     pub artifact: Artifact,
+    /// What ran: `vuln`, `secret`, `config` (empty in reports written before this field).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scanners: Vec<&'static str>,
     pub os: Option<OsReport>,
     pub packages: Vec<Package>,
     pub vulnerabilities: Vec<Vulnerability>,
@@ -52,6 +60,9 @@ pub struct Report {
     pub misconfigurations: Vec<misconfig::Finding>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
+    /// Findings an ignore file or a VEX statement hid, and what hid them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<suppress::Suppressed>,
     /// Registry images, or any image with `--expect-digest`: digests and integrity findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrity: Option<Integrity>,
@@ -118,6 +129,8 @@ pub struct Summary {
     pub misconfigurations: usize,
     /// Misconfiguration counts by severity after filters.
     pub misconfigurations_by_severity: BTreeMap<Severity, usize>,
+    /// Findings hidden by ignore files and VEX statements (listed in `suppressed`).
+    pub suppressed: usize,
 }
 
 /// What the user asked to see.
@@ -162,6 +175,7 @@ impl Report {
             by_severity,
             misconfigurations: self.misconfigurations.len(),
             misconfigurations_by_severity,
+            suppressed: self.suppressed.len(),
         };
     }
 

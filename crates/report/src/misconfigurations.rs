@@ -1,6 +1,7 @@
 //! The table section for misconfigurations.
 
 use crate::table::{colour, new_table};
+use crate::text::cell_text;
 use crate::Report;
 use comfy_table::{Attribute, Cell};
 use std::io::Write;
@@ -15,14 +16,14 @@ pub(crate) fn write_misconfigurations(
     table.set_header(["Location", "Rule", "Severity", "Title", "Snippet"]);
     for m in &report.misconfigurations {
         let location = if m.line > 0 {
-            format!("{}:{}:{}", m.file, m.line, m.column)
+            format!("{}:{}:{}", cell_text(&m.file), m.line, m.column)
         } else {
-            m.file.clone()
+            cell_text(&m.file)
         };
-        let title = format!("{}\n{}", m.title, m.message);
+        let title = format!("{}\n{}", cell_text(&m.title), cell_text(&m.message));
         table.add_row(vec![
             Cell::new(location),
-            Cell::new(&m.rule_id),
+            Cell::new(cell_text(&m.rule_id)),
             Cell::new(m.severity.to_string())
                 .fg(colour(m.severity))
                 .add_attribute(Attribute::Bold),
@@ -30,7 +31,7 @@ pub(crate) fn write_misconfigurations(
             Cell::new(
                 m.snippet
                     .as_deref()
-                    .map(shorten_snippet)
+                    .map(|s| cell_text(&shorten_snippet(s)))
                     .unwrap_or_default(),
             ),
         ]);

@@ -125,6 +125,7 @@ mod tests {
             installed_version: "1.2-3+deb12u1".into(),
             fixed_version: (n % 3 == 1).then(|| "1.2-4".into()),
             severity: [Severity::Critical, Severity::Low, Severity::Unknown][n % 3],
+            severity_source: "none".into(),
             cvss_score: (n % 2 == 1).then_some(7.5 + n as f64 / 100.0),
             cvss_vector: (n % 2 == 1).then(|| "CVSS:3.1/AV:N/AC:L".into()),
             ecosystem: "debian".into(),
@@ -138,6 +139,8 @@ mod tests {
                 digest: format!("sha256:{n:064x}"),
                 created_by: (n % 3 == 2).then(|| "RUN apt-get install -y x".into()),
             }),
+            location: None,
+            vex: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The table of secrets: severity, rule, where (file:line, layer) and the masked value.
 
-use crate::table::{colour, new_table, shorten};
+use crate::table::{colour, layer_cell, new_table};
+use crate::text::cell_text;
 use crate::Report;
 use comfy_table::{Attribute, Cell};
 use std::io::Write;
@@ -9,10 +10,7 @@ pub fn write_secrets(report: &Report, out: &mut dyn Write, colour_on: bool) -> s
     let mut table = new_table(colour_on);
     table.set_header(["Severity", "Secret", "Where", "Match", "Layer"]);
     for s in &report.secrets {
-        let layer = s.layer.as_ref().map_or(String::new(), |l| {
-            let step = l.created_by.as_deref().map(shorten).unwrap_or_default();
-            format!("#{} {}\n{step}", l.index, inventory::short(&l.digest))
-        });
+        let layer = layer_cell(s.layer.as_ref());
         let layer = if s.deleted {
             format!("{layer}\n(deleted in a later layer)")
         } else {
@@ -22,9 +20,13 @@ pub fn write_secrets(report: &Report, out: &mut dyn Write, colour_on: bool) -> s
             Cell::new(s.severity.to_string())
                 .fg(colour(s.severity))
                 .add_attribute(Attribute::Bold),
-            Cell::new(format!("{}\n{}", s.title, s.rule_id)),
-            Cell::new(format!("{}:{}", s.file, s.line)),
-            Cell::new(&s.matched),
+            Cell::new(format!(
+                "{}\n{}",
+                cell_text(&s.title),
+                cell_text(&s.rule_id)
+            )),
+            Cell::new(format!("{}:{}", cell_text(&s.file), s.line)),
+            Cell::new(cell_text(&s.matched)),
             Cell::new(layer),
         ]);
     }

@@ -1,5 +1,6 @@
 //! The default output: a summary line per target and a table of vulnerabilities.
 
+use crate::text::cell_text;
 use crate::Report;
 use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 use detectors::severity::Severity;
@@ -15,7 +16,24 @@ pub(crate) fn colour(severity: Severity) -> Color {
     }
 }
 
-pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::io::Result<()> {
+/// How the table is drawn.
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    /// ANSI colours: only on a terminal, and never with `NO_COLOR`.
+    pub colour: bool,
+    /// List what ignore files and VEX statements hid.
+    pub show_suppressed: bool,
+}
+
+/// Warnings shown in the table; the rest are counted (all are in the JSON's `warnings[]`).
+const SHOWN_WARNINGS: usize = 10;
+
+pub fn write_table(
+    report: &Report,
+    out: &mut dyn Write,
+    options: &TableOptions,
+) -> std::io::Result<()> {
+    let colour_on = options.colour;
     let artifact = &report.artifact;
     let os = report
         .os
@@ -26,9 +44,9 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
                 (Some(date), false) => format!(" (supported until {date})"),
                 _ => String::new(),
             };
-            format!("{} {}{eol}", os.family, os.version)
+            format!("{} {}{eol}", cell_text(&os.family), cell_text(&os.version))
         });
-    writeln!(out, "{} ({})", artifact.name, artifact.kind)?;
+    writeln!(out, "{} ({})", cell_text(&artifact.name), artifact.kind)?;
     if let Some(digest) = &artifact.digest {
         writeln!(out, "digest: {digest}")?;
     }
@@ -57,14 +75,30 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
         )
     })
     .collect();
-    writeln!(
-        out,
-        "packages: {}   vulnerabilities: {} ({})   secrets: {}",
-        report.summary.packages,
-        report.summary.vulnerabilities,
-        counts.join(", "),
-        report.summary.secrets
-    )?;
+    let ran = |scanner: &str| report.scanners.is_empty() || report.scanners.contains(&scanner);
+    let mut summary = Vec::new();
+    if ran("vuln") {
+        summary.push(format!("packages: {}", report.summary.packages));
+        summary.push(format!(
+            "vulnerabilities: {} ({})",
+            report.summary.vulnerabilities,
+            counts.join(", ")
+        ));
+    }
+    if ran("secret") {
+        summary.push(format!("secrets: {}", report.summary.secrets));
+    }
+    if ran("config") {
+        summary.push(format!(
+            "misconfigurations: {}",
+            report.summary.misconfigurations
+        ));
+    }
+    if report.summary.suppressed > 0 {
+        summary.push(format!("suppressed: {}", report.summary.suppressed));
+    }
+    writeln!(out, "{}", summary.join("   "))?;
+    write_warnings(report, out)?;
     if !report.malware.is_empty() {
         writeln!(
             out,
@@ -82,7 +116,54 @@ pub fn write_table(report: &Report, out: &mut dyn Write, colour_on: bool) -> std
     if !report.misconfigurations.is_empty() {
         crate::misconfigurations::write_misconfigurations(report, out, colour_on)?;
     }
+    if !report.suppressed.is_empty() {
+        if options.show_suppressed {
+            write_suppressed(report, out, colour_on)?;
+        } else {
+            writeln!(
+                out,
+                "{} finding(s) suppressed by ignore files or VEX; --show-suppressed lists them",
+                report.suppressed.len()
+            )?;
+        }
+    }
     Ok(())
+}
+
+/// Data gaps and problems belong with the findings they qualify, not only on stderr.
+fn write_warnings(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    for warning in report.warnings.iter().take(SHOWN_WARNINGS) {
+        writeln!(out, "note: {}", cell_text(&warning.to_string()))?;
+    }
+    if report.warnings.len() > SHOWN_WARNINGS {
+        writeln!(
+            out,
+            "note: … and {} more (the JSON report's warnings[] lists them all)",
+            report.warnings.len() - SHOWN_WARNINGS
+        )?;
+    }
+    Ok(())
+}
+
+fn write_suppressed(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::io::Result<()> {
+    let mut table = new_table(colour_on);
+    table.set_header(["Kind", "ID", "Target", "Suppressed by", "Why"]);
+    for s in &report.suppressed {
+        let why = [s.status, s.justification.as_deref(), s.statement.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(": ");
+        table.add_row(vec![
+            Cell::new(s.kind),
+            Cell::new(cell_text(&s.id)),
+            Cell::new(cell_text(&s.target)),
+            Cell::new(cell_text(&s.by)),
+            Cell::new(cell_text(&why)),
+        ]);
+    }
+    writeln!(out, "suppressed")?;
+    writeln!(out, "{table}")
 }
 
 pub(crate) fn new_table(colour_on: bool) -> Table {
@@ -110,26 +191,28 @@ fn write_vulnerabilities(
         "Severity",
         "Installed",
         "Fixed",
+        "Location",
         "Layer",
     ]);
     for v in &report.vulnerabilities {
         let id = match v.aliases.iter().find(|a| a.starts_with("CVE-")) {
-            Some(cve) if *cve != v.id => format!("{}\n{cve}", v.id),
-            _ => v.id.clone(),
+            Some(cve) if *cve != v.id => format!("{}\n{}", cell_text(&v.id), cell_text(cve)),
+            _ => cell_text(&v.id),
         };
-        let layer = v.layer.as_ref().map_or(String::new(), |l| {
-            let step = l.created_by.as_deref().map(shorten).unwrap_or_default();
-            format!("#{} {}\n{step}", l.index, inventory::short(&l.digest))
-        });
+        let id = match &v.vex {
+            Some(note) => format!("{id}\nVEX: {}", cell_text(&note.status)),
+            None => id,
+        };
         table.add_row(vec![
-            Cell::new(&v.package),
+            Cell::new(cell_text(&v.package)),
             Cell::new(id),
             Cell::new(v.severity.to_string())
                 .fg(colour(v.severity))
                 .add_attribute(Attribute::Bold),
-            Cell::new(&v.installed_version),
-            Cell::new(v.fixed_version.as_deref().unwrap_or("")),
-            Cell::new(layer),
+            Cell::new(cell_text(&v.installed_version)),
+            Cell::new(cell_text(v.fixed_version.as_deref().unwrap_or(""))),
+            Cell::new(cell_text(v.location.as_deref().unwrap_or(""))),
+            Cell::new(layer_cell(v.layer.as_ref())),
         ]);
     }
     writeln!(out, "{table}")
@@ -142,16 +225,29 @@ fn write_malware(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::
     table.set_header(["Package", "Malware", "Severity", "Version", "Location"]);
     for m in &report.malware {
         table.add_row(vec![
-            Cell::new(format!("{} ({})", m.package, m.ecosystem)),
-            Cell::new(&m.id),
+            Cell::new(format!("{} ({})", cell_text(&m.package), m.ecosystem)),
+            Cell::new(cell_text(&m.id)),
             Cell::new(Severity::Critical.to_string())
                 .fg(colour(Severity::Critical))
                 .add_attribute(Attribute::Bold),
-            Cell::new(&m.version),
-            Cell::new(&m.location),
+            Cell::new(cell_text(&m.version)),
+            Cell::new(cell_text(&m.location)),
         ]);
     }
     writeln!(out, "{table}")
+}
+
+/// The layer that added a package or file: index, short digest, the start of its build step.
+pub(crate) fn layer_cell(layer: Option<&inventory::LayerRef>) -> String {
+    layer.map_or(String::new(), |l| {
+        let step = l.created_by.as_deref().map(shorten).unwrap_or_default();
+        format!(
+            "#{} {}\n{}",
+            l.index,
+            inventory::short(&l.digest),
+            cell_text(&step)
+        )
+    })
 }
 
 /// History steps can be long shell scripts: keep the start.

@@ -1,4 +1,8 @@
-//! Package URLs (https://github.com/package-url/purl-spec) for OS packages.
+//! Package URLs (https://github.com/package-url/purl-spec): built for OS packages, parsed
+//! for SBOM input and VEX statements.
+
+mod parse;
+pub use parse::Purl;
 
 use crate::{OsRelease, Package, PackageDb};
 

@@ -1,6 +1,6 @@
-//! Reading package URLs (https://github.com/package-url/purl-spec) into packages.
+//! Reading package URLs (https://github.com/package-url/purl-spec): SBOM input, VEX products.
 
-use inventory::Package;
+use crate::Package;
 use std::collections::BTreeMap;
 
 /// A parsed purl: `pkg:type/namespace/name@version?qualifiers#subpath`, components decoded.

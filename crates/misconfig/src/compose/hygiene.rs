@@ -4,8 +4,8 @@ use inventory::Severity::{High, Low, Medium};
 
 use super::{rule, Out, Service};
 use crate::k8s::images::image_pins;
-use crate::k8s::secrets::{is_literal_secret, looks_like_secret_name};
 use crate::rule::Rule;
+use crate::secret_values::{is_literal_secret, secret_name, url_with_credentials};
 use crate::yaml::{Node, Pos};
 
 pub const SECRET_LITERAL: Rule = rule(
@@ -80,7 +80,7 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
         ("build arg", variables(build_args)),
     ] {
         for (name, value, at) in vars {
-            if looks_like_secret_name(name) && is_literal_secret(value) {
+            if (secret_name(name) && is_literal_secret(value)) || url_with_credentials(value) {
                 out.report(
                     &SECRET_LITERAL,
                     s,

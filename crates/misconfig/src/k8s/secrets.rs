@@ -36,38 +36,9 @@ pub const SECRET_OBJECT: Rule = rule(
     &["CIS Kubernetes Benchmark 5.4.2", NSA_SECRETS],
 );
 
-/// Whether a variable name says it holds a credential (`DB_PASSWORD`, `apiKey`, `GITHUB_TOKEN`),
-/// not a pointer to one (`PASSWORD_FILE`, `TOKEN_PATH`).
-pub(crate) fn looks_like_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase().replace(['-', '.'], "_");
-    const MARKERS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "PASSPHRASE",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-        "AUTH_KEY",
-        "CLIENT_KEY",
-    ];
-    const POINTERS: &[&str] = &[
-        "_FILE", "_PATH", "_DIR", "_NAME", "_REF", "_TTL", "_LENGTH", "_TIMEOUT", "_URL_ENV",
-    ];
-    MARKERS.iter().any(|m| upper.contains(m)) && !POINTERS.iter().any(|p| upper.ends_with(p))
-}
-
-/// Whether a literal value is a real secret, not a placeholder or a reference.
-pub(crate) fn is_literal_secret(value: &str) -> bool {
-    let value = value.trim();
-    !(value.is_empty()
-        || value.starts_with("$(")
-        || value.starts_with("${")
-        || value.starts_with("/"))
-}
+use crate::secret_values::{
+    is_literal_secret, secret_name as looks_like_secret_name, url_with_credentials,
+};
 
 pub(crate) fn check_workload(w: &Workload, out: &mut Out) {
     for c in &w.containers {
@@ -75,7 +46,8 @@ pub(crate) fn check_workload(w: &Workload, out: &mut Out) {
             let name = var.get("name").and_then(Node::as_str).unwrap_or_default();
             if let Some(value) = var.entry("value") {
                 let literal = value.value.as_str().unwrap_or_default();
-                if looks_like_secret_name(name) && is_literal_secret(literal) {
+                let secret = looks_like_secret_name(name) && is_literal_secret(literal);
+                if secret || url_with_credentials(literal) {
                     let message = format!(
                         "env {name:?} of container {:?} holds a literal value",
                         c.name

@@ -6,10 +6,9 @@
 //! with a bad or unsupported purl becomes a warning, never a failure of the whole document.
 
 mod cyclonedx;
-mod purl;
 mod spdx;
 
-pub use purl::Purl;
+pub use inventory::purl::Purl;
 
 use crate::{io_err, Result, SourceError};
 use inventory::{Inventory, LayerRef, OsRelease, Package, Warning};

@@ -54,39 +54,8 @@ pub(super) const CHECKS: &[Check] = &[
     },
 ];
 
-/// Variable names that usually hold a secret; `*_FILE`, `*_PATH` name where it is instead.
-pub fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let pointer = [
-        "_FILE",
-        "_PATH",
-        "_DIR",
-        "_URL",
-        "_ENDPOINT",
-        "_LENGTH",
-        "_NAME",
-        "_ID",
-    ]
-    .iter()
-    .any(|s| upper.ends_with(s));
-    let secret = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-        "AUTH_KEY",
-    ]
-    .iter()
-    .any(|s| upper.contains(s));
-    secret && !pointer
-}
+pub use crate::secret_values::secret_name;
 
-/// A literal, not a reference to another variable or an empty placeholder.
 fn literal(value: &str) -> bool {
     let value = value.trim();
     !value.is_empty() && !value.starts_with('$')
@@ -95,7 +64,9 @@ fn literal(value: &str) -> bool {
 fn env_secret(ctx: &Context, rule: &Rule) {
     for env in ctx.each("ENV") {
         for (name, value) in assignments(&env.args) {
-            if secret_name(&name) && value.as_deref().is_some_and(literal) {
+            let value = value.as_deref().unwrap_or_default();
+            let secret = secret_name(&name) && literal(value);
+            if secret || has_credentials(value) {
                 ctx.report(rule, env, format!("ENV {name} holds a literal secret"));
             }
         }
@@ -164,16 +135,7 @@ fn secret_files(ctx: &Context, rule: &Rule) {
 
 /// `scheme://user:password@host` with a literal password.
 fn has_credentials(word: &str) -> bool {
-    let Some((_, rest)) = word.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split('/').next().unwrap_or("");
-    let Some((userinfo, _)) = authority.rsplit_once('@') else {
-        return false;
-    };
-    userinfo
-        .split_once(':')
-        .is_some_and(|(_, password)| literal(password))
+    crate::secret_values::url_with_credentials(word)
 }
 
 fn url_credentials(ctx: &Context, rule: &Rule) {
