@@ -29,12 +29,12 @@ BULKHEAD=$ROOT/target/release/bulkhead
 echo "==> importing the advisories into the default database"
 "$BULKHEAD" db import "$SHARED/data/osv/"
 
-echo "==> scanning $FIX/oci-demo (JSON report in $FIX/demo.json)"
-"$BULKHEAD" image --format json -o "$FIX/demo.json" "$FIX/oci-demo"
-"$BULKHEAD" image "$FIX/oci-demo" || true
+echo "==> scanning $FIX/oci-demo"
+"$BULKHEAD" image "$FIX/oci-demo"
 
 echo
 echo "==> try next:"
 echo "    export PATH=\"$ROOT/target/release:\$PATH\""
 echo "    bulkhead image --severity HIGH,CRITICAL $FIX/demo.docker.tar"
-echo "    bulkhead image --format sarif -o demo.sarif $FIX/oci-demo"
+echo "    bulkhead image --format json -o demo.json $FIX/oci-demo"
+echo "    bulkhead config $FIX/docker $FIX/k8s"

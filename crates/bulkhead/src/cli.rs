@@ -353,11 +353,12 @@ pub enum DbCommand {
     },
     /// Download osv.dev's per-ecosystem archives and import them
     Update {
-        /// Ecosystems to download (osv.dev names)
+        /// Ecosystems to download (osv.dev names): by default every OS and language ecosystem
+        /// bulkhead matches; malicious-package reports (`MAL-*`) come inside the language ones
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "Debian,Alpine,AlmaLinux,Rocky Linux,Ubuntu"
+            default_value = "Debian,Ubuntu,Alpine,AlmaLinux,Rocky Linux,Red Hat,SUSE,openSUSE,PyPI,npm,Go,crates.io,Maven,RubyGems,Packagist,NuGet"
         )]
         ecosystems: Vec<String>,
         /// Where the archives are served

@@ -20,7 +20,18 @@ pub fn run(global: &Global, cache_dir: &Path, command: DbCommand) -> anyhow::Res
             print_summary(&summary);
         }
         DbCommand::Info => {
-            let info = store::Store::open(cache_dir)?.info()?;
+            let info = match store::Store::open(cache_dir) {
+                Ok(store) => store.info()?,
+                // Nothing imported yet is a state, not an error: say how to fill it.
+                Err(store::Error::NoDatabase { path }) => {
+                    println!("database: {} (empty)", path.display());
+                    println!(
+                        "no advisories imported yet: run `bulkhead db import PATH` (OSV files, directories or osv.dev all.zip) or `bulkhead db update`"
+                    );
+                    return Ok(0);
+                }
+                Err(e) => return Err(e.into()),
+            };
             println!(
                 "database: {} (schema {})",
                 info.path.display(),
@@ -34,16 +45,24 @@ pub fn run(global: &Global, cache_dir: &Path, command: DbCommand) -> anyhow::Res
             );
             println!("advisories: {}", info.advisories);
             println!(
-                "\n{:<32} {:>9} {:>9}  newest modified",
-                "feed", "records", "withdrawn"
+                "\n{:<32} {:>9} {:>9}  {:<26} age",
+                "feed", "records", "withdrawn", "newest modified"
             );
+            let now = std::time::SystemTime::now();
             for feed in &info.feeds {
+                let newest = feed.newest_modified.as_deref();
+                let age = newest
+                    .and_then(store::time::to_system_time)
+                    .and_then(|t| now.duration_since(t).ok())
+                    .map_or("-".to_string(), |d| {
+                        format!("{} days", d.as_secs() / 86_400)
+                    });
                 println!(
-                    "{:<32} {:>9} {:>9}  {}",
+                    "{:<32} {:>9} {:>9}  {:<26} {age}",
                     feed.name,
                     feed.records,
                     feed.withdrawn,
-                    feed.newest_modified.as_deref().unwrap_or("-")
+                    newest.unwrap_or("-")
                 );
             }
             println!(

@@ -349,3 +349,26 @@ fn a_missing_database_is_said_before_anything_is_read() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn data_gaps_appear_in_every_format() {
+    // Only the PyPI feed is imported, its newest record from 2024: stale, and no Debian 12 data.
+    let gap = "stale advisory data";
+    let table = scan_in("gaps-table", &[], &[]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains(gap));
+    // -q hides progress, never a data gap.
+    assert!(String::from_utf8_lossy(&table.stderr).contains(gap));
+    let json = json_in("gaps-json", &[], &[]);
+    assert!(json["warnings"].to_string().contains(gap));
+    let out = scan_in("gaps-sarif", &[], &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(notes.contains(gap), "{notes}");
+    let out = scan_in("gaps-cdx", &[], &["--format", "cyclonedx"]);
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let properties = bom["metadata"]["component"]["properties"].to_string();
+    assert!(
+        properties.contains("bulkhead:warning") && properties.contains(gap),
+        "{properties}"
+    );
+}

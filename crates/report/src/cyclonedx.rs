@@ -265,6 +265,14 @@ fn artifact_component(report: &Report) -> Component<'_> {
             value: layer.diff_id.clone(),
         });
     }
+    // Data gaps (no advisories for the OS release, stale feeds): what the BOM's
+    // vulnerabilities leave out.
+    for warning in &report.warnings {
+        properties.push(Property {
+            name: PROP_WARNING,
+            value: warning.to_string(),
+        });
+    }
     let hashes = a
         .digest
         .as_deref()

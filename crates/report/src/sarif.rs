@@ -244,6 +244,15 @@ impl SarifRun {
                     "rules": self.rules,
                 }},
                 "results": self.results,
+                // Data gaps qualify the results: a code-scanning dashboard shows them.
+                "invocations": [{
+                    "executionSuccessful": true,
+                    "toolExecutionNotifications": report.warnings.iter().map(|w| json!({
+                        "level": "warning",
+                        "message": {"text": w.to_string()},
+                    })).collect::<Vec<_>>(),
+                }],
+                "properties": {"suppressed": report.suppressed.len()},
             }],
         })
     }

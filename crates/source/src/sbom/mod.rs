@@ -1,4 +1,4 @@
-//! SBOMs as a source: CycloneDX (1.4–1.6) and SPDX (2.2–2.3) JSON documents, ours, syft's or
+//! SBOMs as a source: CycloneDX (1.4–1.7) and SPDX (2.2–2.3) JSON documents, ours, syft's or
 //! trivy's, read into an [`Inventory`] from their purls, so they are matched like an image.
 //!
 //! Input is untrusted: the file is read up to [`MAX_SBOM_BYTES`], serde_json's recursion limit
