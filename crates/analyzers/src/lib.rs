@@ -3,6 +3,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod dpkg_copyright;
 pub mod image_files;
 pub mod lang;
 pub mod os;
@@ -13,6 +14,7 @@ pub mod secret;
 
 pub use apk::ApkCataloger;
 pub use dpkg::DpkgCataloger;
+pub use dpkg_copyright::DpkgCopyrightAnalyzer;
 pub use image_files::ImageFilesAnalyzer;
 pub use os::OsAnalyzer;
 pub use package_files::PackageFilesAnalyzer;
@@ -26,6 +28,7 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(OsAnalyzer),
         Box::new(DpkgCataloger),
+        Box::new(DpkgCopyrightAnalyzer),
         Box::new(ApkCataloger),
         Box::new(RpmCataloger),
         Box::new(lang::python::PythonCataloger),

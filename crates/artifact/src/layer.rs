@@ -47,9 +47,12 @@ pub fn cache_key(analyzers: &[&dyn Analyzer], limits: Limits) -> String {
     format!("{};max_file_size={}", names.join(","), limits.max_file_size)
 }
 
-/// [`analyze_image`], skipping (not even opening) layers whose diff_id the cache knows.
-/// diff_ids come from the digest-checked config, and a layer is only stored after its
-/// diff_id and digest were verified, so a hit is the same content.
+/// [`analyze_image`], skipping the analysis of layers the cache knows. A result is stored
+/// under the layer's diff_id and blob digest, both verified while it was analysed, and used
+/// only for a layer with the same pair. A hit still never skips the integrity check of the
+/// artefact being scanned: a local blob (layout, archive) is hashed again — a swapped or
+/// truncated file fails as it would without the cache — while a registry blob is named by the
+/// digest-checked manifest and is not downloaded.
 pub fn analyze_image_cached(
     image: &Image,
     blobs: &dyn BlobStore,
@@ -64,8 +67,12 @@ pub fn analyze_image_cached(
         .enumerate()
         .map(|(index, desc)| {
             progress.layer_started(index, desc.size);
-            let result = match cache.get(&desc.diff_id) {
+            let key = cache_entry(desc);
+            let result = match cache.get(&key) {
                 Some(mut cached) => {
+                    if blobs.rehash_on_cache_hit() {
+                        verify_blob(index, desc, blobs, limits, progress)?;
+                    }
                     // The same layer may sit at another position in another image.
                     cached.layer = Some(LayerRef {
                         index,
@@ -75,12 +82,76 @@ pub fn analyze_image_cached(
                     Ok(cached)
                 }
                 None => analyze_layer(index, desc, blobs, analyzers, limits, progress)
-                    .inspect(|fresh| cache.put(&desc.diff_id, fresh)),
+                    .inspect(|fresh| cache.put(&key, fresh)),
             };
             progress.layer_finished(index);
             result
         })
         .collect()
+}
+
+/// The cache entry of a layer: its diff_id, and its blob digest when the manifest names one.
+fn cache_entry(desc: &LayerDesc) -> String {
+    match &desc.digest {
+        Some(digest) => format!("{}@{digest}", desc.diff_id),
+        None => desc.diff_id.clone(),
+    }
+}
+
+/// Reads a layer's blob without analysing it: its digest and size must match the manifest,
+/// and when the manifest has no digest (docker archives), its uncompressed content must hash
+/// to the diff_id.
+fn verify_blob(
+    index: usize,
+    desc: &LayerDesc,
+    blobs: &dyn BlobStore,
+    limits: Limits,
+    progress: &dyn Progress,
+) -> Result<(), ArtifactError> {
+    let fail = |message: String| ArtifactError::Layer {
+        blob: blobs.describe(&desc.blob),
+        message,
+    };
+    let mismatch = |what: &str, expected: &str, actual: &str| {
+        fail(format!(
+            "{what} mismatch: expected {expected}, content gives {actual} (the blob is corrupt or was tampered with)"
+        ))
+    };
+    let broken = |e: std::io::Error| fail(format!("cannot read: {e}"));
+    let mut compressed = Metered {
+        inner: DigestReader::new(blobs.open(&desc.blob)?),
+        read: 0,
+        limit: desc.size.map_or(u64::MAX, |s| s.saturating_add(1)),
+        on_read: Some((progress, index)),
+    };
+    let (digest, size) = match &desc.digest {
+        Some(_) => {
+            std::io::copy(&mut compressed, &mut std::io::sink()).map_err(broken)?;
+            compressed.inner.finish().map_err(broken)?
+        }
+        None => {
+            let blob = BufReader::with_capacity(BUFFER, compressed);
+            let mut tar_stream = DigestReader::new(Metered {
+                inner: Decoder::new(blob).map_err(broken)?,
+                read: 0,
+                limit: limits.max_layer_size,
+                on_read: None,
+            });
+            std::io::copy(&mut tar_stream, &mut std::io::sink()).map_err(broken)?;
+            let (metered, diff_id, _) = tar_stream.finish_into_inner().map_err(broken)?;
+            if diff_id != desc.diff_id {
+                return Err(mismatch("diff_id", &desc.diff_id, &diff_id));
+            }
+            metered.inner.finish().map_err(broken)?
+        }
+    };
+    if let Some(expected) = desc.digest.as_deref().filter(|d| *d != digest) {
+        return Err(mismatch("digest", expected, &digest));
+    }
+    if let Some(expected) = desc.size.filter(|s| *s != size) {
+        return Err(mismatch("size", &expected.to_string(), &size.to_string()));
+    }
+    Ok(())
 }
 
 /// Counts bytes, reports progress, and stops a stream that grows past a limit.

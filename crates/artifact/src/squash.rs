@@ -24,6 +24,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
 
     let mut inventory = Inventory::default();
     let mut os_priority = 0;
+    let mut dpkg_licenses: std::collections::HashMap<&str, &Vec<String>> = Default::default();
     for (path, &top) in &visible {
         for found in &layers[top].files[*path] {
             match found {
@@ -51,6 +52,18 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                     })
                 }
                 FileResult::OwnedFiles { hashes } => inventory.owned_files.extend(hashes),
+                FileResult::Licenses { package, licenses } => {
+                    dpkg_licenses.insert(package.as_str(), licenses);
+                }
+            }
+        }
+    }
+    // Copyright files and the status database are separate files, possibly in separate
+    // layers: join them once the final view is known.
+    for package in &mut inventory.packages {
+        if package.ecosystem == "dpkg" && package.licenses.is_empty() {
+            if let Some(licenses) = dpkg_licenses.get(package.name.as_str()) {
+                package.licenses = (*licenses).clone();
             }
         }
     }
@@ -97,7 +110,8 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         FileResult::Os { .. }
         | FileResult::Secrets { .. }
         | FileResult::FileMode { .. }
-        | FileResult::OwnedFiles { .. } => false,
+        | FileResult::OwnedFiles { .. }
+        | FileResult::Licenses { .. } => false,
     })
 }
 

@@ -27,9 +27,15 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             // Causes quote file names, package fields and registry messages: escape them.
-            eprintln!("error: {}", output::escape(&error.to_string()));
+            let mut said = error.to_string();
+            eprintln!("error: {}", output::escape(&said));
             for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {}", output::escape(&cause.to_string()));
+                // Sources often repeat their cause in their own message: say it once.
+                let cause = cause.to_string();
+                if !said.contains(&cause) {
+                    eprintln!("  caused by: {}", output::escape(&cause));
+                }
+                said = cause;
             }
             ExitCode::from(ERROR_EXIT)
         }

@@ -327,6 +327,9 @@ pub struct Tree<'a> {
 
 pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Result<u8> {
     let root = Path::new(tree.target);
+    if !root.exists() {
+        anyhow::bail!("{}: no such file or directory", output::escape(tree.target));
+    }
     if !root.is_dir() {
         anyhow::bail!(
             "{}: not a directory (an image archive is scanned with `bulkhead image`)",

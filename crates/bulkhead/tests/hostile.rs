@@ -151,6 +151,56 @@ fn tampered_layer_fails_the_digest_check() {
 }
 
 #[test]
+fn the_layer_cache_never_skips_the_integrity_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let (layout, built) = image_with(
+        dir.path(),
+        vec![layer(
+            "x",
+            vec![os_release("debian", "10"), file("etc/app.env", "A=1\n")],
+        )],
+    );
+    let run = || {
+        let target = layout.display().to_string();
+        bulkhead(
+            &[
+                "image",
+                "--scanners",
+                "secret,config",
+                "--format",
+                "json",
+                &target,
+            ],
+            &cache,
+        )
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // The same bytes: the cached analysis serves.
+    assert!(run().status.success());
+    let blob = blob_path(&layout, &built.layer_digests[0]);
+    let original = std::fs::read(&blob).unwrap();
+    // Swapped for another valid layer under the same name: never served from the cache.
+    let other = compress(&tar_bytes(&[file("evil.sh", "x")]), Compression::Gzip);
+    std::fs::write(&blob, other).unwrap();
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("mismatch"), "{err}");
+    std::fs::remove_file(&blob).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+    std::fs::write(&blob, original).unwrap();
+    assert!(run().status.success());
+}
+
+#[test]
 fn missing_blob_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let (layout, built) = image_with(

@@ -76,6 +76,7 @@ pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, 
     let mut matches = Matches::default();
     match_os(store, inventory, &mut matches)?;
     crate::language::match_packages(store, inventory, &mut matches)?;
+    crate::alias_severity::rate_from_aliases(store, &mut matches.vulnerabilities)?;
     matches.vulnerabilities.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -91,6 +91,11 @@ pub enum FileResult {
     /// The files an OS package database says its packages installed (dpkg `info/*.list`, apk
     /// `F:`/`R:` lines), as [`path_hash`]es: a setuid file no package owns stands out.
     OwnedFiles { hashes: Vec<u64> },
+    /// The licences a Debian package's `usr/share/doc/<package>/copyright` names.
+    Licenses {
+        package: String,
+        licenses: Vec<String>,
+    },
 }
 
 /// A stable 64-bit hash (FNV-1a) of a path without its leading `/`: package file lists hold

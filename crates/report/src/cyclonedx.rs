@@ -381,10 +381,16 @@ fn vulnerability(index: usize, v: &Vulnerability, target: String) -> Vuln<'_> {
             "other"
         }
     });
-    let mut properties = vec![Property {
-        name: PROP_ADVISORY_ECOSYSTEM,
-        value: v.advisory_ecosystem.clone(),
-    }];
+    let mut properties = vec![
+        Property {
+            name: PROP_ADVISORY_ECOSYSTEM,
+            value: v.advisory_ecosystem.clone(),
+        },
+        Property {
+            name: PROP_SEVERITY_SOURCE,
+            value: v.severity_source.clone(),
+        },
+    ];
     if let Some(fixed) = &v.fixed_version {
         properties.push(Property {
             name: PROP_FIXED_VERSION,

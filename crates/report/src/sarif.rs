@@ -127,6 +127,9 @@ impl SarifRun {
                 0,
                 None,
             );
+            if let Some(result) = self.results.last_mut() {
+                result["properties"] = json!({"severitySource": v.severity_source});
+            }
         }
     }
 

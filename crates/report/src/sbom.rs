@@ -18,6 +18,8 @@ pub const PROP_SOURCE_NAME: &str = "bulkhead:package:source_name";
 pub const PROP_SOURCE_VERSION: &str = "bulkhead:package:source_version";
 pub const PROP_ARTIFACT_TYPE: &str = "bulkhead:artifact:type";
 pub const PROP_CONFIG_DIGEST: &str = "bulkhead:artifact:config_digest";
+/// Where a vulnerability's severity came from (the JSON report's `severity_source`).
+pub const PROP_SEVERITY_SOURCE: &str = "bulkhead:vulnerability:severity_source";
 /// A data gap or problem of the scan (the JSON report's `warnings[]`).
 pub const PROP_WARNING: &str = "bulkhead:warning";
 pub const PROP_REPO_TAG: &str = "bulkhead:artifact:repo_tag";

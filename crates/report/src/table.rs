@@ -50,6 +50,10 @@ pub fn write_table(
     if let Some(digest) = &artifact.digest {
         writeln!(out, "digest: {digest}")?;
     }
+    if !artifact.repo_tags.is_empty() {
+        let tags: Vec<String> = artifact.repo_tags.iter().map(|t| cell_text(t)).collect();
+        writeln!(out, "tags: {}", tags.join(", "))?;
+    }
     if let Some(integrity) = &report.integrity {
         for finding in &integrity.findings {
             writeln!(

@@ -93,6 +93,12 @@ pub trait BlobStore: Send + Sync {
     fn open(&self, blob: &str) -> Result<Box<dyn Read + Send>>;
     /// Where blobs live, for messages.
     fn describe(&self, blob: &str) -> String;
+    /// Blobs on this machine (a layout, an archive) can change under the same name, so a
+    /// cached analysis is used only after the bytes are hashed again. A registry's blobs are
+    /// content-addressed by the digests of the verified manifest: not downloading is the point.
+    fn rehash_on_cache_hit(&self) -> bool {
+        true
+    }
 }
 
 /// Options that pick one image out of a layout or index.

@@ -377,6 +377,7 @@ impl<'c> Writer<'c> {
             ins.execute((eco, key, rowid))
                 .map_err(Error::sql(&self.db))?;
         }
+        crate::aliases::insert(self.tx, &self.db, &adv, rowid)?;
         Ok(())
     }
 
@@ -407,7 +408,7 @@ impl<'c> Writer<'c> {
             del.execute((eco, key, rowid))
                 .map_err(Error::sql(&self.db))?;
         }
-        Ok(())
+        crate::aliases::remove(self.tx, &self.db, rowid)
     }
 }
 

@@ -14,6 +14,7 @@
 //! number of readers can run during an import and each sees the advisories before or after it;
 //! scans writing the other tables wait for it to commit.
 
+mod aliases;
 mod body;
 mod error;
 mod import;

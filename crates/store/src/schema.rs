@@ -72,7 +72,21 @@ CREATE TABLE inventories (
 -- NuGet and Packagist names became case-insensitive keys (see `name_key`).
 UPDATE OR REPLACE affected SET name_key = lower(name_key) WHERE ecosystem IN ('NuGet', 'Packagist');
 ",
+    "
+-- Which advisories name an id (CVE, GHSA…) as alias, upstream or related: severity for
+-- distro records that carry none comes from the other records about the same CVE.
+-- Filled from the stored advisories by `aliases::backfill`.
+CREATE TABLE IF NOT EXISTS aliases (
+    alias TEXT NOT NULL,
+    adv INTEGER NOT NULL,
+    PRIMARY KEY (alias, adv)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_adv ON aliases (adv);
+",
 ];
+
+/// The layout that added the alias index (filled from the stored advisories on upgrade).
+const ALIASES_VERSION: u32 = 4;
 
 /// The layout this bulkhead writes; a file with a newer one is refused.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -163,6 +177,9 @@ fn migrate(conn: &mut Connection, path: &Path, cache_dir: &Path) -> Result<()> {
         tx.execute_batch(step).map_err(Error::sql(path))?;
         if from as u32 + 1 == SINGLE_FILE_VERSION {
             legacy::copy_inventories(&tx, cache_dir, path)?;
+        }
+        if from as u32 + 1 == ALIASES_VERSION {
+            crate::aliases::backfill(&tx, path)?;
         }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)

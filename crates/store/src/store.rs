@@ -28,7 +28,7 @@ pub struct Store {
 
 pub(crate) struct Inner {
     pub conn: Connection,
-    decoders: Decoders,
+    pub(crate) decoders: Decoders,
 }
 
 impl std::fmt::Debug for Store {

@@ -111,6 +111,10 @@ fn digest_of(blob: &str) -> Result<String> {
 impl BlobStore for RegistryBlobs {
     /// Streams the blob; the artifact stage hashes and counts it as it reads and stops on a
     /// digest or size mismatch.
+    fn rehash_on_cache_hit(&self) -> bool {
+        false
+    }
+
     fn open(&self, blob: &str) -> Result<Box<dyn Read + Send>> {
         let (_, resp) = self.client.open_blob(&digest_of(blob)?)?;
         Ok(Box::new(resp.into_body().into_reader()))

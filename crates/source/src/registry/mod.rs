@@ -147,12 +147,22 @@ impl Client {
                 }
             }
             Err(e) => {
+                // A name that does not resolve is not a TLS problem: --insecure would not help.
+                let text = e.to_string();
+                let unresolved = ["lookup address", "Name or service not known", "dns"]
+                    .iter()
+                    .any(|m| text.contains(m));
+                let message = if unresolved {
+                    format!("{text} (the host name does not resolve: check the reference)")
+                } else {
+                    format!(
+                        "{text} (over HTTPS; if this registry serves plain HTTP, add --insecure)"
+                    )
+                };
                 return Err(Error::Connect {
                     registry: host.to_string(),
-                    message: format!(
-                        "{e} (over HTTPS; if this registry serves plain HTTP, add --insecure)"
-                    ),
-                })
+                    message,
+                });
             }
         };
         let client = Client {
