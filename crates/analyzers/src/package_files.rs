@@ -1,5 +1,5 @@
-//! Which files OS packages installed: dpkg's `var/lib/dpkg/info/*.list` and apk's
-//! `lib/apk/db/installed` (`F:` directory, `R:` file lines). A setuid file that a package
+//! Which files OS packages installed: dpkg's `var/lib/dpkg/info/*.list`, apk's
+//! `lib/apk/db/installed` (`F:` directory, `R:` file lines) and the rpm database's file lists. A setuid file that a package
 //! installed is expected; one that no package owns is where a planted backdoor shows.
 
 use artifact::Analyzer;
@@ -15,11 +15,14 @@ impl Analyzer for PackageFilesAnalyzer {
     fn wants(&self, path: &str) -> bool {
         path == "lib/apk/db/installed"
             || (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+            || crate::rpm::is_database(path)
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
         let text = String::from_utf8_lossy(content);
-        let hashes = if path.ends_with(".list") {
+        let hashes = if crate::rpm::is_database(path) {
+            crate::rpm::owned_files(content)?
+        } else if path.ends_with(".list") {
             text.lines()
                 .map(str::trim)
                 .filter(|l| l.starts_with('/') && l.len() > 1)

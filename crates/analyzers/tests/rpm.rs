@@ -523,3 +523,38 @@ const NDB_NEVRA: &[&str] = &[
     "rpm-config-SUSE 1-5.6.1 noarch",
     "rpm-ndb 4.14.3-40.1 x86_64",
 ];
+
+/// The files each package installed (for setuid ownership), against real rpm's `-qal` on a
+/// copy of the CBL-Mariner database.
+#[test]
+fn file_lists_agree_with_real_rpm() {
+    let db = fixture(MARINER);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("rpm-file-lists");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("rpmdb.sqlite"), &db).unwrap();
+    let out = std::process::Command::new("rpm")
+        .arg("--dbpath")
+        .arg(&dir)
+        .args(["--define", "_db_backend sqlite", "-qal"])
+        .output()
+        .expect("rpm is missing: run `bash scripts/test.sh` (or .ci/setup-oracles.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut want: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('/'))
+        .map(inventory::path_hash)
+        .collect();
+    want.sort_unstable();
+    want.dedup();
+    let mut got = rpm::owned_files(&db).unwrap();
+    got.sort_unstable();
+    got.dedup();
+    assert!(want.len() > 1000, "rpm listed {} files", want.len());
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want);
+}

@@ -172,6 +172,7 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
         summary: Default::default(),
         warnings,
         suppressed: Vec::new(),
+        fixed: Vec::new(),
         integrity: None,
     };
     report.summarize();

@@ -178,7 +178,12 @@ pub fn finish(
     let matches = match &prepared.store {
         Some(store) if plan.vulnerabilities => {
             data_gaps.extend(stale_feeds(store));
-            matcher::match_inventory(store, &inventory).with_context(|| {
+            let matched = if plan.report.format == crate::cli::Format::Openvex {
+                matcher::match_inventory_and_fixes(store, &inventory)
+            } else {
+                matcher::match_inventory(store, &inventory)
+            };
+            matched.with_context(|| {
                 format!(
                     "matching against the advisory database in {}",
                     cache_dir.display()
@@ -220,6 +225,7 @@ pub fn finish(
         summary: Default::default(),
         warnings,
         suppressed: Vec::new(),
+        fixed: matches.fixed,
         integrity: plan.integrity,
     };
     report.suppress(&prepared.ignore, &prepared.vex);

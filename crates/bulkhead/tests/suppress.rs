@@ -290,6 +290,12 @@ fn openvex_output_validates_against_the_official_schema() {
         .as_str()
         .unwrap()
         .contains("3.2.5"));
+    // PYSEC-2009-4 was fixed in 1.1.1: Django 3.2.0 has the fix.
+    let fixed = statements
+        .iter()
+        .find(|s| s["vulnerability"]["name"] == "PYSEC-2009-4")
+        .expect("a fixed statement for an advisory whose fix is installed");
+    assert_eq!(fixed["status"], "fixed");
     let schema = shared().join("data/specs/openvex/openvex_json_schema.json");
     let check = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1]))); print('valid')";
     let out = Command::new("python3")

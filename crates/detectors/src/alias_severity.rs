@@ -53,8 +53,8 @@ pub fn rate_from_aliases(
 /// The best rating any record naming `cve` gives.
 fn rating_for(store: &Store, cve: &str) -> Result<Rating, store::Error> {
     let mut best = None;
-    for advisory in store.advisories_naming(cve)? {
-        let assessment = severity::assess(&advisory, advisory.affected.first());
+    for advisory in store.advisories_naming_shared(cve)?.iter() {
+        let assessment = severity::assess(advisory, advisory.affected.first());
         if assessment.severity != Severity::Unknown {
             best = better(best, Some((assessment, advisory.id.clone())));
         }

@@ -2,7 +2,7 @@
 //! against OSV advisories of their ecosystem. OpenSSF malicious-package reports (`MAL-*`)
 //! become [`Malware`] findings, not vulnerabilities.
 
-use crate::matcher::{best_hit, vulnerability, Matches};
+use crate::matcher::{best_hit, fix_installed, fixed_entry, vulnerability, Matches};
 use crate::version::Scheme;
 use inventory::{Inventory, LayerRef, Package};
 use serde::Serialize;
@@ -99,6 +99,11 @@ pub fn match_packages(
                 package,
                 &mut matches.warnings,
             ) else {
+                if matches.collect_fixed && !is_malware(advisory) {
+                    if let Some(fix) = fix_installed(advisory, ecosystem, &key, scheme, &version) {
+                        matches.fixed.push(fixed_entry(advisory, package, fix));
+                    }
+                }
                 continue;
             };
             let id = (

@@ -45,7 +45,7 @@ pub struct Vulnerability {
     pub location: Option<String>,
     /// A VEX statement that applies without suppressing (`affected`, `under_investigation`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vex: Option<VexNote>,
+    pub vex: Option<Box<VexNote>>,
 }
 
 /// A VEX statement kept beside the finding it is about.
@@ -69,11 +69,48 @@ pub struct Matches {
     pub os_ecosystem: Option<String>,
     /// Language packages named by malicious-package reports (`MAL-*`).
     pub malware: Vec<crate::language::Malware>,
+    /// Advisories about an installed package whose fix is installed: the `fixed` statements of
+    /// an OpenVEX report.
+    pub fixed: Vec<FixInstalled>,
+    /// Whether to fill `fixed`.
+    pub collect_fixed: bool,
+}
+
+/// An advisory that names an installed package at a version its fix already reached.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FixInstalled {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub package: String,
+    pub purl: String,
+    pub installed_version: String,
+    /// The fixing version at or below the installed one.
+    pub fixed_version: String,
 }
 
 /// Matches the OS packages and the language packages of `inventory` against the store.
 pub fn match_inventory(store: &Store, inventory: &Inventory) -> Result<Matches, store::Error> {
-    let mut matches = Matches::default();
+    match_with(store, inventory, Matches::default())
+}
+
+/// [`match_inventory`], also listing the advisories whose fix is installed (`Matches::fixed`,
+/// for OpenVEX `fixed` statements): more work, so only when asked.
+pub fn match_inventory_and_fixes(
+    store: &Store,
+    inventory: &Inventory,
+) -> Result<Matches, store::Error> {
+    let matches = Matches {
+        collect_fixed: true,
+        ..Matches::default()
+    };
+    match_with(store, inventory, matches)
+}
+
+fn match_with(
+    store: &Store,
+    inventory: &Inventory,
+    mut matches: Matches,
+) -> Result<Matches, store::Error> {
     match_os(store, inventory, &mut matches)?;
     crate::language::match_packages(store, inventory, &mut matches)?;
     crate::alias_severity::rate_from_aliases(store, &mut matches.vulnerabilities)?;
@@ -150,6 +187,10 @@ fn match_os(
                 let mut v = vulnerability(advisory, affected, fixed, package, &ecosystem);
                 v.source_name = (name != package.name).then(|| name.to_string());
                 matches.vulnerabilities.push(v);
+            } else if matches.collect_fixed {
+                if let Some(fix) = fix_installed(advisory, &ecosystem, &key, scheme, version) {
+                    matches.fixed.push(fixed_entry(advisory, package, fix));
+                }
             }
         }
     }
@@ -202,6 +243,46 @@ pub(crate) fn best_hit<'a>(
         }
     }
     hit
+}
+
+/// For an advisory that does not affect `version`: the highest `fixed` event of its entries
+/// for this package at or below `version`, i.e. the fix the package already has.
+pub(crate) fn fix_installed(
+    advisory: &Advisory,
+    ecosystem: &str,
+    key: &str,
+    scheme: Scheme,
+    version: &str,
+) -> Option<String> {
+    let mut best: Option<&str> = None;
+    let relevant = advisory.affected.iter().filter(|a| {
+        a.package
+            .as_ref()
+            .is_some_and(|p| p.ecosystem == ecosystem && store::name_key(ecosystem, &p.name) == key)
+    });
+    for event in relevant.flat_map(|a| &a.ranges).flat_map(|r| &r.events) {
+        let Some(fixed) = event.fixed.as_deref() else {
+            continue;
+        };
+        let reached = compare(scheme, fixed, version).is_ok_and(|o| o != Ordering::Greater);
+        let higher =
+            best.is_none_or(|b| compare(scheme, fixed, b).is_ok_and(|o| o == Ordering::Greater));
+        if reached && higher {
+            best = Some(fixed);
+        }
+    }
+    best.map(str::to_string)
+}
+
+pub(crate) fn fixed_entry(advisory: &Advisory, package: &Package, fix: String) -> FixInstalled {
+    FixInstalled {
+        id: advisory.id.clone(),
+        aliases: aliases(advisory),
+        package: package.name.clone(),
+        purl: package.purl.clone(),
+        installed_version: package.version.clone(),
+        fixed_version: fix,
+    }
 }
 
 /// The report entry for `package` hit by `advisory` through `affected`.

@@ -63,6 +63,9 @@ pub struct Report {
     /// Findings an ignore file or a VEX statement hid, and what hid them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<suppress::Suppressed>,
+    /// Advisories whose fix the scan found installed: OpenVEX `fixed` statements (not in JSON).
+    #[serde(skip)]
+    pub fixed: Vec<detectors::matcher::FixInstalled>,
     /// Registry images, or any image with `--expect-digest`: digests and integrity findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrity: Option<Integrity>,

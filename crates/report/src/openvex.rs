@@ -1,5 +1,7 @@
 //! `--format openvex`: an OpenVEX 0.2 document of the scan. Every vulnerability found is
-//! `affected`, with the upgrade to make as its action; findings a VEX statement suppressed keep
+//! `affected`, with the upgrade to make as its action; an advisory about an installed package
+//! whose fix is installed (the version is at or past a `fixed` event) is `fixed`; findings a VEX
+//! statement suppressed keep
 //! that statement's status (`not_affected`, `fixed`) and justification, so the document can be
 //! fed back with `--vex`. Products are the scanned image (a `pkg:oci` purl) with the package as
 //! subcomponent, or the package itself for other artifacts.
@@ -33,6 +35,19 @@ pub fn write_openvex(report: &Report, out: &mut dyn Write) -> std::io::Result<()
             statement["status_notes"] = json!(format!("advisory: {url}"));
         }
         statements.push(statement);
+    }
+    // The scan shows the fix installed: `fixed`, once per advisory and package.
+    let mut seen = std::collections::HashSet::new();
+    for f in &report.fixed {
+        if !seen.insert((&f.id, &f.purl)) {
+            continue;
+        }
+        statements.push(json!({
+            "vulnerability": vulnerability(&f.id, &f.aliases),
+            "products": [product(&f.purl)],
+            "status": "fixed",
+            "status_notes": format!("{} {} includes the fix (fixed in {})", f.package, f.installed_version, f.fixed_version),
+        }));
     }
     for s in report.suppressed.iter().filter(|s| s.status.is_some()) {
         let Some(v) = s.purl.as_deref() else {

@@ -63,6 +63,18 @@ pub(crate) fn backfill(conn: &Connection, db: &Path) -> Result<()> {
 }
 
 impl Store {
+    /// [`Store::advisories_naming`], decoded once per handle and shared: matching many
+    /// inventories (rescan) asks about the same CVEs again and again.
+    pub fn advisories_naming_shared(&self, id: &str) -> Result<std::sync::Arc<Vec<Advisory>>> {
+        let memo = || self.alias_memo.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = memo().get(id) {
+            return Ok(found.clone());
+        }
+        let found = std::sync::Arc::new(self.advisories_naming(id)?);
+        memo().insert(id.to_string(), found.clone());
+        Ok(found)
+    }
+
     /// Every non-withdrawn advisory whose id is `id` or that names `id` as an alias, upstream
     /// or related id, ordered by id.
     pub fn advisories_naming(&self, id: &str) -> Result<Vec<Advisory>> {

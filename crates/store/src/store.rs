@@ -23,6 +23,8 @@ pub struct Store {
     pub(crate) path: PathBuf,
     inner: Mutex<Inner>,
     memo: Memo,
+    /// [`Store::advisories_naming_shared`]'s answers, per id.
+    pub(crate) alias_memo: Mutex<HashMap<String, Arc<Vec<Advisory>>>>,
     ecosystems: OnceLock<Vec<(String, u64)>>,
 }
 
@@ -61,6 +63,7 @@ impl Store {
                 decoders: Decoders::default(),
             }),
             memo: Memo::default(),
+            alias_memo: Mutex::default(),
             ecosystems: OnceLock::new(),
         })
     }

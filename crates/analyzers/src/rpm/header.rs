@@ -13,6 +13,10 @@ pub const LICENSE: u32 = 1014;
 pub const ARCH: u32 = 1022;
 pub const SOURCERPM: u32 = 1044;
 pub const MODULARITYLABEL: u32 = 5096;
+/// The installed files: `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`.
+pub const DIRINDEXES: u32 = 1116;
+pub const BASENAMES: u32 = 1117;
+pub const DIRNAMES: u32 = 1118;
 
 const TYPE_INT32: u32 = 4;
 const TYPE_STRING: u32 = 6;
@@ -112,6 +116,48 @@ impl<'a> Header<'a> {
             .ok_or_else(|| format!("rpm header: tag {tag} string is not terminated"))?;
         // Old packages carry Latin-1 vendor and licence strings; keep them readable.
         Ok(Some(String::from_utf8_lossy(&rest[..len]).into_owned()))
+    }
+
+    /// Every element of a string array tag (empty when absent). Elements are NUL-terminated in
+    /// the data store; a count larger than the data holds is an error, never an over-read.
+    pub fn strings(&self, tag: u32) -> Result<Vec<String>, String> {
+        let Some(e) = self.find(tag) else {
+            return Ok(Vec::new());
+        };
+        if e.kind != TYPE_STRING_ARRAY {
+            return Err(format!(
+                "rpm header: tag {tag} has type {}, not a string array",
+                e.kind
+            ));
+        }
+        let mut rest = self.data.get(e.offset..).unwrap_or_default();
+        let mut out = Vec::with_capacity(e.count.min(rest.len()));
+        for _ in 0..e.count {
+            let len = rest
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or_else(|| format!("rpm header: tag {tag} holds fewer strings than it says"))?;
+            out.push(String::from_utf8_lossy(&rest[..len]).into_owned());
+            rest = &rest[len + 1..];
+        }
+        Ok(out)
+    }
+
+    /// Every value of an INT32 tag (empty when absent).
+    pub fn int32s(&self, tag: u32) -> Result<Vec<u32>, String> {
+        let Some(e) = self.find(tag) else {
+            return Ok(Vec::new());
+        };
+        let bytes = e
+            .count
+            .checked_mul(4)
+            .and_then(|n| self.data.get(e.offset..e.offset.checked_add(n)?));
+        match bytes {
+            Some(b) if e.kind == TYPE_INT32 => Ok(b.chunks_exact(4).map(|c| be32(c, 0)).collect()),
+            _ => Err(format!(
+                "rpm header: tag {tag} is not an int32 array inside the data"
+            )),
+        }
     }
 
     /// The first value of an INT32 tag.

@@ -22,8 +22,7 @@ impl Analyzer for RpmCataloger {
     }
 
     fn wants(&self, path: &str) -> bool {
-        DIRS.iter()
-            .any(|dir| path.strip_prefix(dir).is_some_and(|f| FILES.contains(&f)))
+        is_database(path)
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
@@ -32,6 +31,12 @@ impl Analyzer for RpmCataloger {
             packages: parse(path, content)?,
         }])
     }
+}
+
+/// An rpm database under one of the usual directories.
+pub fn is_database(path: &str) -> bool {
+    DIRS.iter()
+        .any(|dir| path.strip_prefix(dir).is_some_and(|f| FILES.contains(&f)))
 }
 
 /// The header blobs of a database in any supported format.
@@ -50,6 +55,24 @@ pub fn header_blobs(content: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     } else {
         Err("not an rpm database: neither SQLite, ndb nor Berkeley DB".into())
     }
+}
+
+/// The [`inventory::path_hash`]es of every file the database's packages installed.
+pub fn owned_files(content: &[u8]) -> Result<Vec<u64>, String> {
+    let mut out = Vec::new();
+    for blob in header_blobs(content)? {
+        let h = header::Header::parse(&blob)?;
+        let dirs = h.strings(header::DIRNAMES)?;
+        let names = h.strings(header::BASENAMES)?;
+        let index = h.int32s(header::DIRINDEXES)?;
+        for (name, dir) in names.iter().zip(&index) {
+            let dir = dirs
+                .get(*dir as usize)
+                .ok_or("rpm header: a file's directory index is out of range")?;
+            out.push(inventory::path_hash(&format!("{dir}{name}")));
+        }
+    }
+    Ok(out)
 }
 
 /// The packages in a database; `path` becomes each package's location.

@@ -69,12 +69,12 @@ impl Report {
                 });
                 return false;
             }
-            v.vex = Some(detectors::matcher::VexNote {
+            v.vex = Some(Box::new(detectors::matcher::VexNote {
                 status: statement.status.as_str().to_string(),
                 justification: statement.justification.clone(),
                 statement: statement.detail.clone(),
                 source: statement.source.clone(),
-            });
+            }));
             true
         });
         self.malware.retain(|m| {
