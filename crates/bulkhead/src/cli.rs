@@ -22,7 +22,7 @@ pub struct Global {
     /// Where the advisory database and caches live [default: $XDG_CACHE_HOME/bulkhead]
     #[arg(long, global = true, env = "BULKHEAD_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// No progress bars or notes on stderr
+    /// No progress bars or notes on stderr (data gaps and warnings are still reported)
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }

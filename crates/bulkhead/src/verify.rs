@@ -181,18 +181,26 @@ fn write(outcome: &Outcome, args: &VerifyArgs) -> anyhow::Result<()> {
             serde_json::to_writer_pretty(&mut out, outcome)?;
             writeln!(out)?;
         }
-        Format::Table => table(outcome, &mut out, colour)?,
+        Format::Table => {
+            // Signature claims, identities and registry errors are the signer's or the
+            // registry's text: escape them, then colour only the marks.
+            let mut plain = Vec::new();
+            table(outcome, &mut plain)?;
+            let text = crate::output::escape(&String::from_utf8_lossy(&plain)).into_owned();
+            let text = if colour {
+                text.replace('✓', "\x1b[32m✓\x1b[0m")
+                    .replace('✗', "\x1b[31m✗\x1b[0m")
+            } else {
+                text
+            };
+            out.write_all(text.as_bytes())?;
+        }
     }
     out.flush().context("cannot write the result")
 }
 
-fn table(o: &Outcome, out: &mut dyn Write, colour: bool) -> std::io::Result<()> {
-    let mark = |ok: bool| match (ok, colour) {
-        (true, true) => "\x1b[32m✓\x1b[0m",
-        (false, true) => "\x1b[31m✗\x1b[0m",
-        (true, false) => "✓",
-        (false, false) => "✗",
-    };
+fn table(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let mark = |ok: bool| if ok { "✓" } else { "✗" };
     writeln!(out, "Image   {}", o.reference)?;
     writeln!(out, "Digest  {}", o.digest.unwrap_or("(not resolved)"))?;
     writeln!(out, "\nSignatures ({})", o.signatures.len())?;
