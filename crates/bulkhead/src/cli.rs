@@ -44,12 +44,12 @@ impl Global {
 pub enum Command {
     /// Scan a container image: an OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a
     /// registry reference (HOST[:PORT]/REPO[:TAG][@DIGEST])
-    Image(ImageArgs),
+    Image(crate::image::ImageArgs),
     /// Scan a root filesystem on disk (an unpacked image, or / of a host)
-    Rootfs(RootfsArgs),
+    Rootfs(crate::rootfs::RootfsArgs),
     /// Scan a source tree (a project checkout): language packages, secrets, Dockerfiles,
     /// Kubernetes and compose files; honours .gitignore files, skips .git/
-    Fs(FsArgs),
+    Fs(crate::fs::FsArgs),
     /// Check Dockerfiles, Kubernetes manifests and compose files for misconfigurations
     Config(ConfigArgs),
     /// List the misconfiguration rules, or explain one (`bulkhead rules BH-DF-001`)
@@ -58,7 +58,7 @@ pub enum Command {
         id: Option<String>,
     },
     /// Scan an SBOM: CycloneDX (1.4-1.7) or SPDX (2.2-2.3) JSON, from bulkhead, syft or trivy
-    Sbom(SbomArgs),
+    Sbom(crate::sbom::SbomArgs),
     /// Re-match every stored inventory against the current database; report what is new
     Rescan(RescanArgs),
     /// Manage the advisory database
@@ -245,80 +245,6 @@ pub struct RegistryArgs {
     /// Registry password or token (prefer the environment variable)
     #[arg(long, env = "BULKHEAD_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
-}
-
-#[derive(Args)]
-pub struct ImageArgs {
-    /// An OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a registry reference
-    pub target: String,
-    #[command(flatten)]
-    pub report: ReportArgs,
-    #[command(flatten)]
-    pub vuln: VulnArgs,
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
-    /// Most bytes one layer may decompress to (guards against decompression bombs)
-    #[arg(long, default_value_t = 32 << 30)]
-    pub max_layer_size: u64,
-    /// Platform to pick from a multi-platform image
-    #[arg(long, default_value = "linux/amd64")]
-    pub platform: String,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
-    /// Registry images: the digest the reference must resolve to (a recorded `sha256:…`);
-    /// a different one is reported as an integrity finding
-    #[arg(long, value_name = "DIGEST")]
-    pub expect_digest: Option<String>,
-    /// Analyse every layer afresh instead of reusing results of earlier scans
-    #[arg(long)]
-    pub no_layer_cache: bool,
-}
-
-#[derive(Args)]
-pub struct RootfsArgs {
-    /// The root directory
-    pub target: String,
-    #[command(flatten)]
-    pub report: ReportArgs,
-    #[command(flatten)]
-    pub vuln: VulnArgs,
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
-}
-
-#[derive(Args)]
-pub struct FsArgs {
-    /// The project directory
-    pub target: String,
-    #[command(flatten)]
-    pub report: ReportArgs,
-    /// Leave out vulnerabilities that have no fixed version
-    #[arg(long)]
-    pub ignore_unfixed: bool,
-    /// VEX documents (OpenVEX 0.2, CycloneDX VEX; repeatable)
-    #[arg(long, value_name = "FILE")]
-    pub vex: Vec<PathBuf>,
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
-    /// Kubernetes Pod Security Standards profile for the configuration checks
-    #[arg(long, value_enum, default_value = "restricted")]
-    pub profile: Profile,
-}
-
-#[derive(Args)]
-pub struct SbomArgs {
-    /// An SBOM file, or with `--key` a registry image whose SBOM attestation to scan
-    pub target: String,
-    #[command(flatten)]
-    pub report: ReportArgs,
-    #[command(flatten)]
-    pub vuln: VulnArgs,
-    /// Scan the SBOM attestation attached to a registry image, signed by this cosign public
-    /// key (repeatable), instead of pulling the image
-    #[arg(long, value_name = "KEY.pub")]
-    pub key: Vec<PathBuf>,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
 }
 
 fn exit_code(text: &str) -> Result<u8, String> {

@@ -1,11 +1,12 @@
 //! `bulkhead image`: an OCI layout, an OCI or docker archive, or a registry image — source →
 //! artifact → analyzers → inventory → detectors → report.
 
-use crate::cli::{Global, ImageArgs, RegistryArgs, ScannerKind};
+use crate::cli::{AnalysisArgs, Global, RegistryArgs, ReportArgs, ScannerKind, VulnArgs};
 use crate::progress::Bars;
 use crate::scan::{self, Plan};
 use anyhow::bail;
 use artifact::{Analyzer, Limits, SkipPaths, SkippingAnalyzer};
+use clap::Args;
 use inventory::Inventory;
 use report::{Artifact, LayerInfo};
 use std::path::Path;
@@ -133,7 +134,6 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
 fn image_config_findings(image: &source::Image, inventory: &Inventory) -> Vec<misconfig::Finding> {
     let config = &image.config.config;
     let facts = misconfig::image::ImageFacts {
-        name: image.name.clone(),
         user: config.user.clone(),
         env: config.env.clone().unwrap_or_default(),
         exposed_ports: config
@@ -147,18 +147,7 @@ fn image_config_findings(image: &source::Image, inventory: &Inventory) -> Vec<mi
             .iter()
             .filter_map(|h| h.created_by.clone())
             .collect(),
-        special_files: inventory
-            .file_modes
-            .iter()
-            .filter(|f| f.mode & 0o6002 != 0)
-            .map(|f| (f.path.clone(), f.mode))
-            .collect(),
-        paths: inventory
-            .file_modes
-            .iter()
-            .map(|f| f.path.clone())
-            .collect(),
-        package_owned: scan::package_owned(inventory),
+        ..scan::file_facts(&image.name, inventory)
     };
     misconfig::image::check(&facts)
 }
@@ -236,4 +225,31 @@ impl artifact::LayerCache for StoreLayerCache {
             let _ = self.cache.put(diff_id, &self.key, &bytes);
         }
     }
+}
+
+#[derive(Args)]
+pub struct ImageArgs {
+    /// An OCI layout dir (DIR or DIR:TAG), an OCI / docker archive, or a registry reference
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Most bytes one layer may decompress to (guards against decompression bombs)
+    #[arg(long, default_value_t = 32 << 30)]
+    pub max_layer_size: u64,
+    /// Platform to pick from a multi-platform image
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Registry images: the digest the reference must resolve to (a recorded `sha256:…`);
+    /// a different one is reported as an integrity finding
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
+    /// Analyse every layer afresh instead of reusing results of earlier scans
+    #[arg(long)]
+    pub no_layer_cache: bool,
 }

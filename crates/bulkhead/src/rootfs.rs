@@ -1,7 +1,8 @@
 //! `bulkhead rootfs`: a root filesystem on disk (an unpacked image, `/` of a host).
 
-use crate::cli::{Global, RootfsArgs};
+use crate::cli::{AnalysisArgs, Global, ReportArgs, VulnArgs};
 use crate::scan;
+use clap::Args;
 use std::path::Path;
 
 pub fn run(global: &Global, cache_dir: &Path, args: &RootfsArgs) -> anyhow::Result<u8> {
@@ -16,4 +17,16 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RootfsArgs) -> anyhow::Resu
         profile: None,
     };
     scan::directory(global, cache_dir, tree)
+}
+
+#[derive(Args)]
+pub struct RootfsArgs {
+    /// The root directory
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }

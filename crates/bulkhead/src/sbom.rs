@@ -1,12 +1,14 @@
 //! `bulkhead sbom FILE`, or `bulkhead sbom --key KEY.pub REF` for the SBOM attestation a
 //! registry image carries: the SBOM's packages stand in for the analysed layers.
 
-use crate::cli::{Global, SbomArgs};
+use crate::cli::{Global, RegistryArgs, ReportArgs, VulnArgs};
 use crate::output::escape;
 use crate::scan::{self, Plan};
 use anyhow::{bail, Context};
+use clap::Args;
 use report::Artifact;
 use std::path::Path;
+use std::path::PathBuf;
 
 pub fn run(global: &Global, cache_dir: &Path, args: &SbomArgs) -> anyhow::Result<u8> {
     let prepared = scan::prepare(
@@ -80,4 +82,20 @@ fn attached_sbom(args: &SbomArgs) -> anyhow::Result<source::sbom::Sbom> {
         );
     };
     Ok(source::sbom::parse_sbom(&document, &args.target)?)
+}
+
+#[derive(Args)]
+pub struct SbomArgs {
+    /// An SBOM file, or with `--key` a registry image whose SBOM attestation to scan
+    pub target: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
+    /// Scan the SBOM attestation attached to a registry image, signed by this cosign public
+    /// key (repeatable), instead of pulling the image
+    #[arg(long, value_name = "KEY.pub")]
+    pub key: Vec<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }

@@ -403,8 +403,14 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
 /// The file rules of the image checks (setuid and world-writable files, caches) over a root
 /// filesystem.
 fn file_findings(target: &str, inventory: &Inventory) -> Vec<misconfig::Finding> {
-    let facts = misconfig::image::ImageFacts {
-        name: target.to_string(),
+    misconfig::image::check_files(&file_facts(target, inventory))
+}
+
+/// What the file rules read from an inventory: setuid and world-writable files, the paths the
+/// image rules look for, and which special files OS packages installed.
+pub fn file_facts(name: &str, inventory: &Inventory) -> misconfig::image::ImageFacts {
+    misconfig::image::ImageFacts {
+        name: name.to_string(),
         special_files: inventory
             .file_modes
             .iter()
@@ -418,12 +424,11 @@ fn file_findings(target: &str, inventory: &Inventory) -> Vec<misconfig::Finding>
             .collect(),
         package_owned: package_owned(inventory),
         ..Default::default()
-    };
-    misconfig::image::check_files(&facts)
+    }
 }
 
 /// The setuid/setgid files an OS package installed, when package file lists were seen.
-pub fn package_owned(inventory: &Inventory) -> Option<Vec<String>> {
+fn package_owned(inventory: &Inventory) -> Option<Vec<String>> {
     let special = inventory.file_modes.iter().filter(|f| f.mode & 0o6000 != 0);
     let mut owned = Vec::new();
     for file in special {

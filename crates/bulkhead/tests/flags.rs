@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn tmp(name: &str) -> PathBuf {
@@ -13,15 +12,6 @@ fn tmp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn json(out: std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
@@ -35,7 +25,7 @@ fn fs_runs_the_configuration_checks_by_default() {
     )
     .unwrap();
     let cache = dir.join("cache");
-    let report = json(bulkhead(
+    let report = ok_json(bulkhead(
         &[
             "fs",
             "--scanners",
@@ -54,7 +44,7 @@ fn fs_runs_the_configuration_checks_by_default() {
         .collect();
     assert!(rules.iter().any(|r| r.starts_with("BH-DF-")), "{rules:?}");
     assert_eq!(report["scanners"], serde_json::json!(["secret", "config"]));
-    let report = json(bulkhead(
+    let report = ok_json(bulkhead(
         &[
             "fs",
             "--scanners",
@@ -91,7 +81,7 @@ fn image_skip_dirs_and_skip_files() {
         args.extend_from_slice(extra);
         let target = image.display().to_string();
         args.push(&target);
-        let report = json(bulkhead(&args, &cache));
+        let report = ok_json(bulkhead(&args, &cache));
         let mut files: Vec<String> = report["secrets"]
             .as_array()
             .unwrap()

@@ -60,7 +60,7 @@ fn owned_setuid_files_are_grouped_and_unowned_ones_named() {
     let image = dir.join("image");
     oci_layout(&image, &[("latest", &built)]);
     let cache = dir.join("cache");
-    let out = bulkhead(
+    let report: Value = ok_json(bulkhead(
         &[
             "image",
             "--scanners",
@@ -70,13 +70,7 @@ fn owned_setuid_files_are_grouped_and_unowned_ones_named() {
             image.to_str().unwrap(),
         ],
         &cache,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    ));
     assert_eq!(
         image_findings(&report),
         [
@@ -114,7 +108,7 @@ fn owned_setuid_files_are_grouped_and_unowned_ones_named() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
     }
-    let out = bulkhead(
+    let report: Value = ok_json(bulkhead(
         &[
             "rootfs",
             "--scanners",
@@ -124,13 +118,7 @@ fn owned_setuid_files_are_grouped_and_unowned_ones_named() {
             root.to_str().unwrap(),
         ],
         &cache,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    ));
     let ids: Vec<String> = image_findings(&report).into_iter().map(|f| f.0).collect();
     assert_eq!(ids, ["BH-IMG-010", "BH-IMG-011"]);
 }

@@ -32,7 +32,7 @@ fn debian_licences_from_copyright_files() {
         .unwrap_or_else(|e| panic!("{package}'s copyright file: {e}"));
     }
     let cache = imported_cache("licenses", &["malicious/malicious-go.jsonl.zst"]);
-    let out = bulkhead(
+    let report: Value = ok_json(bulkhead(
         &[
             "rootfs",
             "--scanners",
@@ -43,13 +43,7 @@ fn debian_licences_from_copyright_files() {
             root.to_str().unwrap(),
         ],
         &cache,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    ));
     let licences = |name: &str| -> BTreeSet<String> {
         report["packages"]
             .as_array()

@@ -370,6 +370,17 @@ pub fn imported_cache(name: &str, feeds: &[&str]) -> PathBuf {
     dir
 }
 
+/// The JSON report of a bulkhead run that must succeed.
+pub fn ok_json(out: Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "bulkhead failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
 pub fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["image", "--format", "json", "--quiet"];
     args.extend_from_slice(extra);
