@@ -22,8 +22,8 @@ if [ ! -f "$FIX/oci-demo/index.json" ]; then
   bash "$ROOT/scripts/demo-app-layer.sh" "$FIX"
 fi
 
-echo "==> building bulkhead (release)"
-cargo build --release --locked -p bulkhead
+echo "==> building and installing bulkhead (release, into cargo's bin directory)"
+cargo install --quiet --locked --force --path crates/bulkhead --target-dir "$ROOT/target"
 BULKHEAD=$ROOT/target/release/bulkhead
 
 echo "==> importing the advisories into the default database"
@@ -33,8 +33,10 @@ echo "==> scanning $FIX/oci-demo"
 "$BULKHEAD" image "$FIX/oci-demo"
 
 echo
-echo "==> try next:"
-echo "    export PATH=\"$ROOT/target/release:\$PATH\""
+echo "==> try next (the database is in the default cache, so these work as they are):"
+if ! command -v bulkhead >/dev/null; then
+  echo "    export PATH=\"${CARGO_HOME:-$HOME/.cargo}/bin:\$PATH\"   # where cargo install put bulkhead"
+fi
 echo "    bulkhead image --severity HIGH,CRITICAL $FIX/demo.docker.tar"
 echo "    bulkhead image --format json -o demo.json $FIX/oci-demo"
-echo "    bulkhead config $FIX/docker $FIX/k8s"
+echo "    bulkhead config $FIX/k8s"
