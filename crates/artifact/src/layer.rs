@@ -376,6 +376,17 @@ pub(crate) fn walk<R: Read>(
             continue;
         }
         if let Some(deleted) = name.strip_prefix(".wh.") {
+            // `.wh.` alone names nothing (taken as a name it would delete the whole
+            // directory, or the whole image at the root); other `.wh..wh.` entries are aufs
+            // bookkeeping, not deletions. Neither deletes anything; both are said.
+            if deleted.is_empty() || deleted.starts_with(".wh.") {
+                result.warnings.push(warning(
+                    &path,
+                    layer,
+                    "malformed whiteout (no name, or aufs metadata); it deletes nothing",
+                ));
+                continue;
+            }
             let deleted = if dir.is_empty() {
                 deleted.to_string()
             } else {
@@ -383,6 +394,11 @@ pub(crate) fn walk<R: Read>(
             };
             result.removed.push(deleted);
             continue;
+        }
+        // A later entry for the same path replaces the earlier one (tar semantics), whatever
+        // it is: a second copy of a file, a directory or a link over a file.
+        if result.files.remove(&path).is_some() {
+            analyzed.remove(&path);
         }
         let kind = entry.header().entry_type();
         let wanted_by_path = || analyzers.iter().any(|a| a.wants(&path));

@@ -1,7 +1,7 @@
 //! Builds the final filesystem view from per-layer results, applying whiteouts in order, and
 //! attributes each package to the layer that introduced it.
 
-use crate::paths::within;
+use crate::paths::Deletions;
 use crate::LayerResult;
 use inventory::{FileResult, Inventory, Package, Secret};
 use std::collections::{BTreeMap, HashSet};
@@ -10,12 +10,10 @@ use std::collections::{BTreeMap, HashSet};
 pub fn squash(layers: &[LayerResult]) -> Inventory {
     // path → index of the layer whose copy is visible
     let mut visible: BTreeMap<&str, usize> = BTreeMap::new();
+    let deletions: Vec<Deletions> = layers.iter().map(Deletions::new).collect();
     for (index, layer) in layers.iter().enumerate() {
-        for dir in &layer.opaque {
-            visible.retain(|path, _| !(within(path, dir) && *path != dir));
-        }
-        for gone in layer.removed.iter().chain(&layer.shadowed) {
-            visible.retain(|path, _| !within(path, gone));
+        if !deletions[index].is_empty() {
+            visible.retain(|path, _| !deletions[index].covers(path));
         }
         for path in layer.files.keys() {
             visible.insert(path, index);
@@ -37,7 +35,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                 FileResult::Secrets { .. } => {}
                 FileResult::Packages { packages, .. } => {
                     for package in packages {
-                        let introduced = introduced_in(layers, path, top, package);
+                        let introduced = introduced_in(layers, &deletions, path, top, package);
                         let mut package = package.clone();
                         if package.layer.is_none() {
                             package.layer = layers[introduced].layer.clone();
@@ -78,24 +76,23 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
 }
 
 /// The lowest layer from which `package` at `path` has been present without a break.
-fn introduced_in(layers: &[LayerResult], path: &str, top: usize, package: &Package) -> usize {
+fn introduced_in(
+    layers: &[LayerResult],
+    deletions: &[Deletions],
+    path: &str,
+    top: usize,
+    package: &Package,
+) -> usize {
     let mut introduced = top;
     for index in (0..top).rev() {
-        let layer = &layers[index];
-        if let Some(found) = layer.files.get(path) {
+        if let Some(found) = layers[index].files.get(path) {
             if !holds(found, package) {
                 break;
             }
             introduced = index;
         }
         // Deletions in a layer act on the layers below it, so check them after its own files.
-        let deleted = layer
-            .removed
-            .iter()
-            .chain(&layer.shadowed)
-            .any(|g| within(path, g))
-            || layer.opaque.iter().any(|d| within(path, d) && path != d);
-        if deleted {
+        if deletions[index].covers(path) {
             break;
         }
     }
@@ -124,24 +121,18 @@ pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
     let mut live: BTreeMap<&str, Vec<Secret>> = BTreeMap::new();
     let mut out = Vec::new();
     for layer in layers {
-        let gone = |path: &str| {
-            layer
-                .removed
-                .iter()
-                .chain(&layer.shadowed)
-                .any(|g| within(path, g))
-                || layer.opaque.iter().any(|d| within(path, d) && path != d)
-        };
+        let deletions = Deletions::new(layer);
+        let gone = |path: &str| deletions.covers(path);
         let written: HashSet<&str> = layer
             .written
             .iter()
             .map(String::as_str)
             .chain(layer.files.keys().map(String::as_str))
             .collect();
-        let (dead, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut live)
+        let (dead, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut live)
             .into_iter()
             .partition(|(path, _)| gone(path) || written.contains(path));
-        live = kept.into_iter().collect();
+        live = kept;
         for (path, found) in &layer.files {
             let mut here: Vec<Secret> = found
                 .iter()
@@ -160,7 +151,7 @@ pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
                 continue;
             }
             // The same secret rewritten in place keeps the layer that first added it.
-            if let Some((_, before)) = dead.iter().find(|(p, _)| p == path) {
+            if let Some(before) = dead.get(path.as_str()) {
                 for secret in &mut here {
                     if let Some(old) = before.iter().find(|o| same(o, secret)) {
                         secret.layer = old.layer.clone();

@@ -328,3 +328,114 @@ fn a_closed_stdout_ends_quietly() {
     }
     panic!("bulkhead never wrote to a closed pipe in 10 attempts");
 }
+
+/// The Debian packages a JSON report lists.
+fn package_names(report: &str) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_str(report).expect("JSON report");
+    let mut names: Vec<String> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+const OTHER: &str = "Package: zsh\nStatus: install ok installed\nVersion: 5.8-6\n\n";
+
+#[test]
+fn a_malformed_whiteout_deletes_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![
+            layer(
+                "base",
+                vec![
+                    os_release("debian", "10"),
+                    file("var/lib/dpkg/status", STATUS),
+                ],
+            ),
+            layer(
+                "hostile",
+                vec![
+                    Node::RawName(".wh.".into(), Vec::new()),
+                    Node::RawName("var/lib/.wh.".into(), Vec::new()),
+                ],
+            ),
+        ],
+    );
+    let (code, out, err) = scan(&layout, &["-q"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(package_names(&out), ["bash"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let warnings = report["warnings"].to_string();
+    assert_eq!(
+        warnings.matches("malformed whiteout").count(),
+        2,
+        "{warnings}"
+    );
+}
+
+#[test]
+fn the_last_entry_for_a_path_in_a_layer_is_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The same path twice: tar semantics, the later copy is the file.
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer(
+            "x",
+            vec![
+                os_release("debian", "10"),
+                file("var/lib/dpkg/status", STATUS),
+                file("var/lib/dpkg/status", OTHER),
+            ],
+        )],
+    );
+    let (code, out, err) = scan(&layout, &["-q"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(package_names(&out), ["zsh"]);
+    // A directory replacing the file in the same layer leaves no packages behind.
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer(
+            "x",
+            vec![
+                os_release("debian", "10"),
+                file("var/lib/dpkg/status", STATUS),
+                Node::Dir("var/lib/dpkg/status".into()),
+            ],
+        )],
+    );
+    let (_, out, _) = scan(&layout, &["-q"]);
+    assert!(package_names(&out).is_empty());
+}
+
+#[test]
+fn many_whiteouts_squash_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 100_000;
+    let files: Vec<Node> = (0..count)
+        // World-writable: each is a finding-to-be that the squash must track.
+        .map(|i| Node::Mode(format!("srv/d{}/f{i}", i % 100), b"x".to_vec(), 0o666))
+        .chain([
+            os_release("debian", "10"),
+            file("var/lib/dpkg/status", STATUS),
+        ])
+        .collect();
+    let whiteouts: Vec<Node> = (0..count)
+        .map(|i| Node::Whiteout(format!("srv/d{}/f{i}", i % 100)))
+        .collect();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer("files", files), layer("rm", whiteouts)],
+    );
+    let started = std::time::Instant::now();
+    let (code, out, err) = scan(&layout, &["-q", "--scanners", "vuln,config"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(package_names(&out), ["bash"]);
+    // Minutes before; a hang guard, not a benchmark.
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+}
