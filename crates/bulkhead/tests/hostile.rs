@@ -439,3 +439,21 @@ fn many_whiteouts_squash_in_linear_time() {
     // Minutes before; a hang guard, not a benchmark.
     assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 }
+
+#[test]
+fn a_descriptor_size_that_disagrees_with_the_bytes_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer("x", vec![os_release("debian", "10")])],
+    );
+    let index_path = layout.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let size = index["manifests"][0]["size"].as_u64().unwrap();
+    index["manifests"][0]["size"] = serde_json::json!(size + 1);
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let (code, _, err) = scan(&layout, &["--scanners", "secret"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("declares") && err.contains("bytes"), "{err}");
+}

@@ -30,6 +30,22 @@ pub fn verify_digest(what: &str, expected: &str, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Checks a document against its descriptor's declared size: OCI clients must, and a size that
+/// disagrees with bytes that hash right means the descriptor itself was altered.
+pub fn verify_size(what: &str, declared: Option<u64>, bytes: &[u8]) -> Result<()> {
+    match declared {
+        Some(size) if size != bytes.len() as u64 => Err(SourceError::Invalid {
+            path: what.to_string(),
+            what: "descriptor",
+            message: format!(
+                "declares {size} bytes, the content has {} (the descriptor or the blob was altered)",
+                bytes.len()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Hashes and counts every byte read through it.
 pub struct DigestReader<R> {
     inner: R,

@@ -1,7 +1,7 @@
 //! OCI image layouts, as a directory or inside an OCI archive.
 
 use crate::archive::TarIndex;
-use crate::digest::{read_limited, verify_digest};
+use crate::digest::{read_limited, verify_digest, verify_size};
 use crate::spec::{Descriptor, ImageConfig, Index, Manifest};
 use crate::{BlobStore, Image, LayerDesc, Result, SelectOptions, SourceError};
 use std::io::Read;
@@ -92,6 +92,7 @@ impl Layout {
         let what = self.describe(&name);
         let bytes = read_limited(self.open_member(&name)?, opts.max_document_size, &what)?;
         verify_digest(&what, &desc.digest, &bytes)?;
+        verify_size(&what, desc.size, &bytes)?;
         Ok(bytes)
     }
 

@@ -51,6 +51,7 @@ pub fn open(
         let chosen = choose_platform(&index.manifests, &select, &what)?;
         index_digest.get_or_insert(fetched.digest.clone());
         fetched = client.manifest(&chosen.digest)?;
+        crate::digest::verify_size(&what, chosen.size, &fetched.bytes)?;
     }
     let what = format!("manifest {}@{}", reference.name(), fetched.digest);
     if fetched.media_type.contains("distribution.manifest.v1") {
@@ -63,6 +64,7 @@ pub fn open(
     let manifest: Manifest = parse_json(&fetched.bytes, &what)?;
     let config_what = format!("config {}@{}", reference.name(), manifest.config.digest);
     let config_bytes = client.blob(&manifest.config.digest, options.max_document_size)?;
+    crate::digest::verify_size(&config_what, manifest.config.size, &config_bytes)?;
     let config: ImageConfig = parse_json(&config_bytes, &config_what)?;
     let layers = layer_descs(&manifest, &config, &config_what)?;
     let repo_tags = reference
