@@ -90,6 +90,13 @@ pub fn analyze_image_cached(
         .collect()
 }
 
+/// How many compressed bytes a layer's blob may have: its declared size (one more byte is a
+/// mismatch), or without one the layer cap, so an endless stream cannot be read forever.
+fn compressed_limit(desc: &LayerDesc, limits: Limits) -> u64 {
+    desc.size
+        .map_or(limits.max_layer_size, |s| s.saturating_add(1))
+}
+
 /// The cache entry of a layer: its diff_id, and its blob digest when the manifest names one.
 fn cache_entry(desc: &LayerDesc) -> String {
     match &desc.digest {
@@ -121,7 +128,7 @@ fn verify_blob(
     let mut compressed = Metered {
         inner: DigestReader::new(blobs.open(&desc.blob)?),
         read: 0,
-        limit: desc.size.map_or(u64::MAX, |s| s.saturating_add(1)),
+        limit: compressed_limit(desc, limits),
         on_read: Some((progress, index)),
     };
     let (digest, size) = match &desc.digest {
@@ -278,7 +285,7 @@ fn analyze_layer(
     let compressed = Metered {
         inner: DigestReader::new(raw),
         read: 0,
-        limit: desc.size.map_or(u64::MAX, |s| s.saturating_add(1)),
+        limit: compressed_limit(desc, limits),
         on_read: Some((progress, index)),
     };
     let blob = BufReader::with_capacity(BUFFER, compressed);
