@@ -16,6 +16,9 @@ pub const MAX_RECORD_BYTES: u64 = 16 << 20;
 pub const MAX_JSON_DOCUMENT_BYTES: u64 = 256 << 20;
 /// More entries than any osv.dev archive has; stops a crafted zip from running forever.
 pub const MAX_ZIP_ENTRIES: usize = 5_000_000;
+/// Most bytes a `.zst` feed may decompress to (the real feeds are well under 100 MiB): a
+/// zstd bomb of newlines would otherwise keep an import busy for minutes.
+pub const MAX_FEED_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -230,7 +233,11 @@ pub(crate) fn read_records(file: &InputFile, sink: &mut Sink) -> Result<()> {
     }
     let f = File::open(&file.path).map_err(Error::io(&file.path))?;
     let reader: Box<dyn Read> = if file.zstd {
-        Box::new(zstd::Decoder::new(f).map_err(Error::io(&file.path))?)
+        let decoder = zstd::Decoder::new(f).map_err(Error::io(&file.path))?;
+        Box::new(Capped {
+            inner: decoder,
+            left: MAX_FEED_BYTES,
+        })
     } else {
         Box::new(f)
     };
@@ -238,6 +245,25 @@ pub(crate) fn read_records(file: &InputFile, sink: &mut Sink) -> Result<()> {
     match file.format {
         Format::Jsonl => read_jsonl(&file.path, reader, sink),
         _ => read_json(&file.path, reader, sink),
+    }
+}
+
+/// Fails, rather than ends, once more than the allowed bytes were read.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "decompresses to more than {} MiB, over the feed limit",
+                MAX_FEED_BYTES >> 20
+            ))
+        })?;
+        Ok(n)
     }
 }
 
@@ -258,6 +284,18 @@ fn read_jsonl(path: &Path, mut reader: impl BufRead, sink: &mut Sink) -> Result<
     loop {
         buf.clear();
         line += 1;
+        // Runs of blank lines are skipped a buffer at a time, not a line at a time.
+        loop {
+            let chunk = reader
+                .fill_buf()
+                .map_err(|e| read_err(path, Loc::Line(line), e))?;
+            let blank = chunk.iter().take_while(|b| **b == b'\n').count();
+            if blank == 0 {
+                break;
+            }
+            line += blank as u64;
+            reader.consume(blank);
+        }
         // Bounded: a missing newline in a huge stream must not be buffered whole.
         let n = (&mut reader)
             .take(MAX_RECORD_BYTES + 1)

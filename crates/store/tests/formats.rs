@@ -243,3 +243,27 @@ fn bad_records_are_reported_with_their_place() {
         Err(Error::NoDatabase { .. })
     ));
 }
+
+#[test]
+fn a_zstd_feed_that_expands_past_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("bomb.jsonl.zst");
+    // A valid record, then newlines past the limit: a few MiB on disk.
+    let mut encoder = zstd::Encoder::new(std::fs::File::create(&feed).unwrap(), 3).unwrap();
+    writeln!(
+        encoder,
+        "{}",
+        rec("X-1", "2024-01-01T00:00:00Z", "PyPI", "x", "")
+    )
+    .unwrap();
+    let newlines = vec![b'\n'; 8 << 20];
+    for _ in 0..=(store::MAX_FEED_BYTES / newlines.len() as u64) {
+        encoder.write_all(&newlines).unwrap();
+    }
+    encoder.finish().unwrap();
+    let cache = dir.path().join("cache");
+    let err = store::import(&cache, &[feed], &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("feed limit"), "{err}");
+    // Nothing was imported: the previous (empty) state stays.
+    assert!(Store::open(&cache).is_err());
+}
