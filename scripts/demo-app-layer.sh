@@ -50,7 +50,7 @@ BUNDLED WITH
 LOCK
 
 cd "$FIX"
-umoci tag --layout oci planted demo 2>/dev/null || umoci tag --image oci:planted demo
+umoci tag --image oci:planted demo
 umoci insert --image oci:demo --history.created_by "pip install $PIP_SET" \
   "$app/site-packages" /usr/local/lib/python3.11/site-packages
 umoci insert --image oci:demo --history.created_by "npm install $NPM_SET; COPY Gemfile.lock" \

@@ -1,6 +1,7 @@
 //! Streaming one image layer: hash the blob, decompress, hash the tar, walk it once.
 
 use crate::paths::normalize;
+use crate::tar_guard::HeaderGuard;
 use crate::{Analyzer, ArtifactError, FileMeta, LayerResult, Limits, Progress};
 use inventory::{LayerRef, Warning};
 use rayon::prelude::*;
@@ -321,13 +322,14 @@ fn analyze_layer(
         }
         fail(format!("truncated or corrupt layer: {e}"))
     };
-    let mut archive = tar::Archive::new(Trailer::new(tar_stream));
+    let mut archive = tar::Archive::new(Trailer::new(HeaderGuard::new(tar_stream)));
     if let Err(e) = walk(&mut archive, &layer.digest, analyzers, limits, &mut result) {
-        return Err(corrupt(archive.into_inner().inner.into_inner().inner, e));
+        let tar_stream = archive.into_inner().inner.inner;
+        return Err(corrupt(tar_stream.into_inner().inner, e));
     }
 
     // The tar may end before the stream does (padding): hash what is left too.
-    let mut tar_stream = archive.into_inner().inner;
+    let mut tar_stream = archive.into_inner().inner.inner;
     if let Err(e) = std::io::copy(&mut tar_stream, &mut std::io::sink()) {
         return Err(corrupt(tar_stream.into_inner().inner, e));
     }

@@ -457,3 +457,29 @@ fn a_descriptor_size_that_disagrees_with_the_bytes_is_an_error() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("declares") && err.contains("bytes"), "{err}");
 }
+
+#[test]
+fn an_oversized_long_name_fails_before_it_is_read_into_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // A GNU long-name record of 64 MiB (a few KiB gzipped), then the member it names.
+    let size = 64u64 << 20;
+    let mut h = tar::Header::new_gnu();
+    h.set_path("././@LongLink").unwrap();
+    h.set_entry_type(tar::EntryType::GNULongName);
+    h.set_size(size);
+    h.set_cksum();
+    let mut raw = h.as_bytes().to_vec();
+    raw.resize(raw.len() + size as usize, b'a');
+    let mut member = tar::Header::new_gnu();
+    member.set_path("x").unwrap();
+    member.set_size(0);
+    member.set_cksum();
+    raw.extend_from_slice(member.as_bytes());
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![layer("x", vec![os_release("debian", "10"), Node::Raw(raw)])],
+    );
+    let (code, _, err) = scan(&layout, &["--scanners", "secret"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("over the 1 MiB limit"), "{err}");
+}

@@ -41,6 +41,8 @@ pub enum Node {
     Executable(String, Vec<u8>),
     /// A regular file with explicit permission bits (setuid 0o4755, world-writable 0o666).
     Mode(String, Vec<u8>, u32),
+    /// Bytes appended to the tar stream verbatim (hand-made hostile headers).
+    Raw(Vec<u8>),
 }
 
 pub fn file(path: &str, content: impl AsRef<[u8]>) -> Node {
@@ -131,6 +133,7 @@ pub fn tar_bytes(nodes: &[Node]) -> Vec<u8> {
                 h.set_mode(*mode);
                 b.append_data(&mut h, path, content.as_slice()).unwrap();
             }
+            Node::Raw(bytes) => b.get_mut().extend_from_slice(bytes),
             Node::RawName(name, content) => {
                 let mut h = header(tar::EntryType::Regular, content.len() as u64);
                 let raw = &mut h.as_old_mut().name;
