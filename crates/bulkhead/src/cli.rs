@@ -107,6 +107,9 @@ pub struct ConfigArgs {
     /// List the findings ignore files hid, and which line hid each
     #[arg(long)]
     pub show_suppressed: bool,
+    /// The whole check's time budget (e.g. 90s, 10m): past it bulkhead stops with exit code 2
+    #[arg(long, default_value = "10m", value_parser = crate::watchdog::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -185,6 +188,9 @@ pub struct ReportArgs {
     /// List the findings ignore files and VEX statements hid, and what hid each
     #[arg(long)]
     pub show_suppressed: bool,
+    /// The whole scan's time budget (e.g. 90s, 10m, 1h): past it bulkhead stops with exit code 2
+    #[arg(long, default_value = "10m", value_parser = crate::watchdog::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 /// Package-vulnerability options.

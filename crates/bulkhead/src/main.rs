@@ -13,6 +13,7 @@ mod sbom;
 mod scan;
 mod secrets;
 mod verify;
+mod watchdog;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -54,6 +55,17 @@ fn restore_default_sigpipe() {
 
 fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     let cache_dir = cli.global.cache_dir();
+    let timeout = match &cli.command {
+        cli::Command::Image(a) => Some(a.report.timeout),
+        cli::Command::Rootfs(a) => Some(a.report.timeout),
+        cli::Command::Fs(a) => Some(a.report.timeout),
+        cli::Command::Sbom(a) => Some(a.report.timeout),
+        cli::Command::Config(a) => Some(a.timeout),
+        _ => None,
+    };
+    if let Some(timeout) = timeout {
+        watchdog::start(timeout);
+    }
     match cli.command {
         cli::Command::Image(args) => image::run(&cli.global, &cache_dir, &args),
         cli::Command::Rootfs(args) => rootfs::run(&cli.global, &cache_dir, &args),
