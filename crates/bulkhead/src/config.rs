@@ -68,7 +68,7 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
         severities,
         ignore_unfixed: false,
     });
-    output::warn_all(&report.warnings);
+    output::warn_all(&report.warnings, args.format.into(), args.output.as_deref());
     output::write_to(
         &report,
         args.format.into(),

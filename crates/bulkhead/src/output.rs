@@ -53,8 +53,11 @@ pub fn write_to(
 }
 
 /// Every warning on stderr, escaped. Data gaps are shown even with `-q`: they change what the
-/// report means.
-pub fn warn_all(warnings: &[inventory::Warning]) {
+/// report means. A table on stdout lists them itself, under its summary: not twice.
+pub fn warn_all(warnings: &[inventory::Warning], format: Format, output: Option<&Path>) {
+    if format == Format::Table && output.is_none() {
+        return;
+    }
     for warning in warnings {
         eprintln!("warning: {}", escape(&warning.to_string()));
     }

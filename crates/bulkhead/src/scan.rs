@@ -239,7 +239,11 @@ pub fn finish(
             );
         }
     }
-    output::warn_all(&report.warnings);
+    output::warn_all(
+        &report.warnings,
+        plan.report.format,
+        plan.report.output.as_deref(),
+    );
     output::write(&report, plan.report)?;
     let eol = report.os.as_ref().is_some_and(|os| os.eol);
     Ok(if plan.report.exit_code != 0 && report.has_findings() {
