@@ -3,10 +3,12 @@
 //! Per-layer results keep whiteouts, so [`squash`] can build the final view and secret or
 //! history checks can still see what later layers deleted.
 
+mod hardlinks;
 mod layer;
 mod paths;
 mod skip;
 mod squash;
+mod stream;
 mod tar_guard;
 mod tree;
 

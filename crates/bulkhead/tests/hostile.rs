@@ -483,3 +483,82 @@ fn an_oversized_long_name_fails_before_it_is_read_into_memory() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("over the 1 MiB limit"), "{err}");
 }
+
+#[test]
+fn a_gnu_sparse_member_is_read_and_replaces_the_lower_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // An old-GNU sparse member for var/lib/dpkg/status (its map: one data block; a hole of
+    // zeros would not parse as a status file).
+    let data = OTHER.as_bytes();
+    let mut h = tar::Header::new_gnu();
+    h.set_path("var/lib/dpkg/status").unwrap();
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.sparse[0].set_offset(0);
+    gnu.sparse[0].set_length(data.len() as u64);
+    gnu.set_real_size(data.len() as u64);
+    h.set_cksum();
+    let mut raw = h.as_bytes().to_vec();
+    raw.extend_from_slice(data);
+    raw.resize(raw.len().div_ceil(512) * 512, 0);
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![
+            layer(
+                "base",
+                vec![
+                    os_release("debian", "10"),
+                    file("var/lib/dpkg/status", STATUS),
+                ],
+            ),
+            layer("sparse", vec![Node::Raw(raw)]),
+        ],
+    );
+    let (code, out, err) = scan(&layout, &["-q"]);
+    assert_eq!(code, Some(0), "{err}");
+    // The sparse copy is the file now.
+    assert_eq!(package_names(&out), ["zsh"]);
+}
+
+#[test]
+fn a_package_database_reached_through_a_hard_link_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // The upper layer's dpkg database is a hard link (through another link) to a file that no
+    // package cataloger asks for by its own name.
+    let (layout, _) = image_with(
+        dir.path(),
+        vec![
+            layer(
+                "base",
+                vec![
+                    os_release("debian", "10"),
+                    file("var/lib/dpkg/status", OTHER),
+                ],
+            ),
+            layer(
+                "upgrade",
+                vec![
+                    file("var/backups/dpkg.status.0", STATUS),
+                    Node::Hardlink(
+                        "var/backups/dpkg.status".into(),
+                        "var/backups/dpkg.status.0".into(),
+                    ),
+                    Node::Hardlink(
+                        "var/lib/dpkg/status".into(),
+                        "var/backups/dpkg.status".into(),
+                    ),
+                    Node::Hardlink("var/lib/dpkg/status.d/extra".into(), "no/such/file".into()),
+                ],
+            ),
+        ],
+    );
+    let (code, out, err) = scan(&layout, &["-q"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(package_names(&out), ["bash"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let warnings = report["warnings"].to_string();
+    assert!(!warnings.contains("var/lib/dpkg/status\""), "{warnings}");
+    assert!(warnings.contains("does not hold"), "{warnings}");
+}
