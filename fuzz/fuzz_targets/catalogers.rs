@@ -2,7 +2,7 @@
 //! each language's lock files and manifests, Go/Rust binaries, jars), the rest is the content.
 #![no_main]
 
-use artifact::{Analyzer, FileMeta};
+use artifact::FileMeta;
 use libfuzzer_sys::fuzz_target;
 
 const PATHS: &[&str] = &[
