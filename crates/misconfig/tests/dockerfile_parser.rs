@@ -120,3 +120,17 @@ fn hostile_input_does_not_panic() {
     let long = format!("FROM a\nRUN {}\n", "x \\\n".repeat(50_000));
     assert!(misconfig::dockerfile::check("D", &long, false).is_ok());
 }
+
+/// Found by fuzzing (fuzz/fuzz_targets/config.rs): `<<` followed by a multi-byte character
+/// sliced a string inside that character and panicked.
+#[test]
+fn heredoc_markers_before_multibyte_characters_do_not_panic() {
+    for text in [
+        "FROM alpine:3.20\nADD https://example.com/kr<<<ļ<<<M alpine:3.20\n",
+        "FROM alpine:3.20\nRUN <<ļ\n",
+        "FROM alpine:3.20\nRUN cat <<é€ x\n",
+    ] {
+        let _ = parse("D", text);
+        let _ = misconfig::dockerfile::check("D", text, false);
+    }
+}

@@ -371,7 +371,13 @@ fn heredoc_starts(args: &str) -> Vec<(String, bool)> {
         if end > 0 && !tail.starts_with('<') {
             found.push((tail[..end].to_string(), strip_tabs));
         }
-        rest = &tail[end.max(1).min(tail.len())..];
+        // Step past at least one whole character (it may be multi-byte: found by fuzzing).
+        let step = if end > 0 {
+            end
+        } else {
+            tail.chars().next().map_or(0, char::len_utf8)
+        };
+        rest = &tail[step..];
     }
     found
 }
