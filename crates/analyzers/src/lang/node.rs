@@ -6,6 +6,7 @@
 use super::{ecosystem::NPM, file_name, found, inside_installed_package, package, plausible, text};
 use artifact::Analyzer;
 use inventory::{FileResult, Package};
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 pub struct NodeCataloger;
@@ -74,13 +75,17 @@ pub fn installed(path: &str, text: &str) -> Result<Option<Package>, String> {
 
 /// `"license": "MIT"`, `"license": {"type": "MIT"}` or the old `"licenses": [{"type": …}]`.
 fn licenses(doc: &Value) -> Vec<String> {
+    entry_licenses(doc.get("license"), doc.get("licenses"))
+}
+
+fn entry_licenses(license: Option<&Value>, licenses: Option<&Value>) -> Vec<String> {
     let one = |v: &Value| -> Option<String> {
         v.as_str()
             .or_else(|| v.get("type").and_then(Value::as_str))
             .filter(|s| !s.is_empty() && s.len() <= 256)
             .map(str::to_string)
     };
-    match (doc.get("license"), doc.get("licenses")) {
+    match (license, licenses) {
         (Some(l), _) => one(l).into_iter().collect(),
         (None, Some(Value::Array(all))) => all.iter().filter_map(one).collect(),
         _ => Vec::new(),
@@ -88,30 +93,125 @@ fn licenses(doc: &Value) -> Vec<String> {
 }
 
 /// `package-lock.json`: v2/v3 `packages` keyed by install path, else v1 nested
-/// `dependencies`. Links (workspace packages) and the root entry are not dependencies.
+/// `dependencies`. Links (workspace packages) and the root entry are not dependencies. The
+/// `packages` map is read entry by entry into packages, never built as a whole JSON tree: a
+/// 40 MB lock file with 500,000 entries took 1.3 GB that way.
 pub fn package_lock(path: &str, text: &str) -> Result<Vec<Package>, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let mut packages = Vec::new();
-    if let Some(entries) = doc.get("packages").and_then(Value::as_object) {
-        for (key, entry) in entries {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let v1 = LockSeed {
+        path,
+        out: &mut packages,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|v1| deserializer.end().map(|_| v1))
+    .map_err(|e| format!("invalid JSON: {e}"))?;
+    if let Some(deps) = v1 {
+        nested(path, &deps, 0, &mut packages);
+    }
+    Ok(packages)
+}
+
+/// One `packages` entry: only what the cataloger reads.
+#[derive(serde::Deserialize)]
+struct LockEntry<'a> {
+    #[serde(borrow, default)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    link: Option<Value>,
+    #[serde(default)]
+    license: Option<Value>,
+    #[serde(default)]
+    licenses: Option<Value>,
+}
+
+/// The lock document: streams `packages` into `out`; returns v1 `dependencies` when there is
+/// no `packages` map.
+struct LockSeed<'p> {
+    path: &'p str,
+    out: &'p mut Vec<Package>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LockSeed<'_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LockSeed<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a package-lock.json object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen_packages = false;
+        let mut dependencies = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "packages" if !seen_packages => {
+                    map.next_value_seed(PackagesSeed {
+                        path: self.path,
+                        out: &mut *self.out,
+                    })?;
+                    seen_packages = true;
+                    dependencies = None;
+                }
+                "dependencies" if !seen_packages => dependencies = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(dependencies)
+    }
+}
+
+/// The v2/v3 `packages` map, one entry at a time.
+struct PackagesSeed<'p> {
+    path: &'p str,
+    out: &'p mut Vec<Package>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PackagesSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PackagesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of install paths to packages")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let entry: LockEntry = map.next_value()?;
             let Some((_, tail)) = key.rsplit_once("node_modules/") else {
                 continue; // "" is the root project; workspace folders are not installs
             };
-            if entry.get("link").and_then(Value::as_bool) == Some(true) {
+            if entry.link.as_ref().and_then(Value::as_bool) == Some(true) {
                 continue;
             }
-            let name = entry.get("name").and_then(Value::as_str).unwrap_or(tail);
-            let version = entry.get("version").and_then(Value::as_str).unwrap_or("");
+            let name = entry.name.as_deref().unwrap_or(tail);
+            let version = entry.version.as_deref().unwrap_or("");
             if plausible(name, version) {
-                let mut p = package(NPM, name, version, path);
-                p.licenses = licenses(entry);
-                packages.push(p);
+                let mut p = package(NPM, name, version, self.path);
+                p.licenses = entry_licenses(entry.license.as_ref(), entry.licenses.as_ref());
+                self.out.push(p);
             }
         }
-    } else if let Some(deps) = doc.get("dependencies") {
-        nested(path, deps, 0, &mut packages);
+        Ok(())
     }
-    Ok(packages)
 }
 
 fn nested(path: &str, deps: &Value, depth: usize, out: &mut Vec<Package>) {
