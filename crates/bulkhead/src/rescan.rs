@@ -8,7 +8,7 @@ use anyhow::Context;
 use detectors::matcher::{self, Matches, Vulnerability};
 use inventory::{Inventory, OsRelease, Package};
 use rayon::prelude::*;
-use report::{Artifact, RescanReport, RescanSummary, RescannedArtifact};
+use report::{Artifact, RescanSummary, RescannedArtifact};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
@@ -49,6 +49,9 @@ pub fn store_inventory(
     Ok(())
 }
 
+/// Inventories decoded and matched at a time: what a rescan holds at once, whatever the fleet.
+const BATCH: usize = 64;
+
 pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let advisories = store::Store::open(cache_dir).context("cannot open the advisory database")?;
@@ -60,94 +63,101 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
             stored.path().display()
         );
     }
-    let (artifacts, matched, warnings) = rematch_all(&advisories, all)?;
+    // Pass 1: every distinct package, matched once.
+    let (found, mut warnings) = match_distinct(&advisories, &all)?;
     let now = store::time::now_utc();
-    stored.record_matches(&matched, &now)?;
-    free_in_background(matched);
-    let summary = RescanSummary {
-        artifacts: artifacts.len(),
-        artifacts_with_new: artifacts
-            .iter()
-            .filter(|a| !a.new_vulnerabilities.is_empty())
-            .count(),
-        new_vulnerabilities: artifacts.iter().map(|a| a.new_vulnerabilities.len()).sum(),
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-    };
-    let report = RescanReport {
-        schema_version: report::SCHEMA_VERSION,
-        created_at: now,
-        artifacts,
-        summary,
-        warnings,
-    };
-    if !global.quiet {
-        for warning in &report.warnings {
-            eprintln!("warning: {warning}");
-        }
-    }
-    let mut out: Box<dyn Write> = match &args.output {
+    let mut writer: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?,
         )),
         None => Box::new(std::io::stdout().lock()),
     };
-    match args.format {
-        RescanFormat::Json => report::write_rescan_json(&report, &mut out),
-        RescanFormat::Table => report::write_rescan_table(&report, &mut out),
+    let mut sink = match args.format {
+        RescanFormat::Json => Sink::Json(report::RescanJson::begin(
+            &mut *writer,
+            report::SCHEMA_VERSION,
+            &now,
+        )?),
+        RescanFormat::Table => Sink::Table(&mut *writer),
+    };
+    // Pass 2: a batch of inventories at a time, each artifact written as soon as it is
+    // matched and then dropped.
+    let mut summary = RescanSummary::default();
+    let mut matched: Matched = Vec::new();
+    for batch in all.chunks(BATCH) {
+        let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> = batch
+            .par_iter()
+            .map(|s| rematch(s, &s.inventory::<Inventory>()?, &found))
+            .collect();
+        let mut artifacts = Vec::with_capacity(batch.len());
+        for (stored_inventory, result) in batch.iter().zip(results) {
+            match result {
+                Ok((artifact, findings)) => {
+                    matched.push((artifact.key.clone(), stored_inventory.revision, findings));
+                    summary.artifacts += 1;
+                    summary.new_vulnerabilities += artifact.new_vulnerabilities.len();
+                    summary.artifacts_with_new +=
+                        usize::from(!artifact.new_vulnerabilities.is_empty());
+                    artifacts.push(artifact);
+                }
+                Err(error) => warnings.push(inventory::Warning {
+                    file: String::new(),
+                    layer: None,
+                    message: format!("{}: {error:#}", stored_inventory.artifact.key),
+                }),
+            }
+        }
+        sink.artifacts(&artifacts)
+            .context("cannot write the report")?;
+        free_in_background(artifacts);
     }
-    .and_then(|_| out.flush())
-    .context("cannot write the report")?;
-    let has_new = report.has_new();
-    free_in_background(report);
-    Ok(if args.exit_code != 0 && has_new {
+    stored.record_matches(&matched, &now)?;
+    free_in_background((matched, all, found));
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    if !global.quiet {
+        for warning in &warnings {
+            eprintln!("warning: {}", crate::output::escape(&warning.to_string()));
+        }
+    }
+    sink.finish(&summary, &warnings)
+        .and_then(|_| writer.flush())
+        .context("cannot write the report")?;
+    Ok(if args.exit_code != 0 && summary.new_vulnerabilities > 0 {
         args.exit_code
     } else {
         0
     })
 }
 
-/// What a rescan records per artifact: key, the revision matched, finding ids.
-type Matched = Vec<(String, i64, Vec<String>)>;
+/// Where the report goes as it is produced.
+enum Sink<'w> {
+    Json(report::RescanJson<'w>),
+    Table(&'w mut dyn Write),
+}
 
-/// Decodes every stored inventory, matches the distinct packages once and hands each artifact
-/// its findings; an inventory that cannot be read or matched becomes a warning.
-fn rematch_all(
-    advisories: &store::Store,
-    all: Vec<StoredInventory>,
-) -> anyhow::Result<(Vec<RescannedArtifact>, Matched, Vec<inventory::Warning>)> {
-    let inventories: Vec<anyhow::Result<Inventory>> = all
-        .par_iter()
-        .map(|s| Ok(s.inventory::<Inventory>()?))
-        .collect();
-    let (found, mut warnings) = match_distinct(advisories, &inventories)?;
-    let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> = all
-        .par_iter()
-        .zip(&inventories)
-        .map(|(s, inventory)| match inventory {
-            Ok(inventory) => rematch(s, inventory, &found),
-            Err(e) => Err(anyhow::anyhow!("{e:#}")),
-        })
-        .collect();
-    let mut artifacts = Vec::new();
-    let mut matched = Vec::new();
-    for (stored_inventory, result) in all.iter().zip(results) {
-        match result {
-            Ok((artifact, findings)) => {
-                matched.push((artifact.key.clone(), stored_inventory.revision, findings));
-                artifacts.push(artifact);
-            }
-            Err(error) => warnings.push(inventory::Warning {
-                file: String::new(),
-                layer: None,
-                message: format!("{}: {error:#}", stored_inventory.artifact.key),
-            }),
+impl Sink<'_> {
+    fn artifacts(&mut self, batch: &[RescannedArtifact]) -> std::io::Result<()> {
+        match self {
+            Sink::Json(json) => json.artifacts(batch),
+            Sink::Table(out) => report::write_rescan_table_artifacts(batch, &mut **out),
         }
     }
-    drop(found);
-    free_in_background((all, inventories));
-    Ok((artifacts, matched, warnings))
+
+    fn finish(
+        self,
+        summary: &RescanSummary,
+        warnings: &[inventory::Warning],
+    ) -> std::io::Result<()> {
+        match self {
+            Sink::Json(json) => json.finish(summary, warnings),
+            Sink::Table(out) => report::write_rescan_table_summary(summary, out),
+        }
+    }
 }
+
+/// What a rescan records per artifact: key, the revision matched, finding ids.
+type Matched = Vec<(String, i64, Vec<String>)>;
 
 /// Frees on another thread: a first rescan's inputs and report are millions of small
 /// allocations, and nothing needs to wait while they are freed (or at all, at exit).
@@ -156,69 +166,73 @@ fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
-/// The OS as the matcher sees it: family and version.
-type OsKey<'a> = Option<(&'a str, &'a str)>;
-
-/// What the matcher looks at in a package: equal keys give equal findings.
-type PackageKey<'a> = (
-    OsKey<'a>,
-    &'a str,
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    Option<&'a str>,
-);
-
-/// The findings of each distinct package, with their ids.
-type Found<'a> = HashMap<PackageKey<'a>, Vec<(String, Vulnerability)>>;
-
-fn package_key<'a>(os: Option<&'a OsRelease>, p: &'a Package) -> PackageKey<'a> {
-    (
-        os.map(|os| (os.family.as_str(), os.version.as_str())),
-        &p.ecosystem,
-        &p.name,
-        &p.version,
-        p.source_name.as_deref(),
-        p.source_version.as_deref(),
+/// What the matcher looks at in a package, as one string: equal keys give equal findings.
+fn package_key(os: Option<&OsRelease>, p: &Package) -> String {
+    let (family, version) = os.map_or(("", ""), |os| (os.family.as_str(), os.version.as_str()));
+    format!(
+        "{family}\0{version}\0{}\0{}\0{}\0{}\0{}",
+        p.ecosystem,
+        p.name,
+        p.version,
+        p.source_name.as_deref().unwrap_or(""),
+        p.source_version.as_deref().unwrap_or(""),
     )
 }
 
+/// The findings of each distinct package, with their ids.
+type Found = HashMap<String, Vec<(String, Vulnerability)>>;
+
 /// Stored inventories share most of their packages (same base images, same distro versions):
 /// each distinct package is matched once per OS release, in parallel chunks, and the findings
-/// are then handed to every inventory that holds it.
-fn match_distinct<'a>(
+/// are then handed to every inventory that holds it. Inventories are decoded a batch at a time
+/// and only the distinct packages are kept. An inventory that cannot be decoded is left to the
+/// second pass, which reports it.
+fn match_distinct(
     advisories: &store::Store,
-    inventories: &'a [anyhow::Result<Inventory>],
-) -> anyhow::Result<(Found<'a>, Vec<inventory::Warning>)> {
+    all: &[StoredInventory],
+) -> anyhow::Result<(Found, Vec<inventory::Warning>)> {
     const CHUNK: usize = 256;
-    let mut seen: HashSet<PackageKey> = HashSet::new();
-    // Per OS: the OS and its distinct packages.
-    type Group<'b> = (Option<&'b OsRelease>, Vec<(PackageKey<'b>, &'b Package)>);
-    let mut groups: HashMap<OsKey, Group> = HashMap::new();
-    for inventory in inventories.iter().flatten() {
-        let os = inventory.os.as_ref();
-        for p in &inventory.packages {
-            let key = package_key(os, p);
-            if seen.insert(key) {
-                groups
-                    .entry(key.0)
-                    .or_insert((os, Vec::new()))
-                    .1
-                    .push((key, p));
+    // Per OS: the OS and its distinct packages (with their keys).
+    type Group = (Option<OsRelease>, Vec<(String, Package)>);
+    let mut groups: HashMap<Option<(String, String)>, Group> = HashMap::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for batch in all.chunks(BATCH) {
+        let decoded: Vec<Inventory> = batch
+            .par_iter()
+            .filter_map(|s| s.inventory::<Inventory>().ok())
+            .collect();
+        for inventory in decoded {
+            let os_key = inventory
+                .os
+                .as_ref()
+                .map(|os| (os.family.clone(), os.version.clone()));
+            for p in inventory.packages {
+                let key = package_key(inventory.os.as_ref(), &p);
+                if seen.insert(key.clone()) {
+                    groups
+                        .entry(os_key.clone())
+                        .or_insert_with(|| (inventory.os.clone(), Vec::new()))
+                        .1
+                        .push((key, p));
+                }
             }
         }
     }
-    let chunks: Vec<(Vec<PackageKey>, Inventory)> = groups
-        .values()
+    drop(seen);
+    let chunks: Vec<(Vec<String>, Inventory)> = groups
+        .into_values()
         .flat_map(|(os, packages)| {
-            packages.chunks(CHUNK).map(|chunk| {
-                let inventory = Inventory {
-                    os: os.cloned(),
-                    packages: chunk.iter().map(|(_, p)| (*p).clone()).collect(),
-                    ..Default::default()
-                };
-                (chunk.iter().map(|(k, _)| *k).collect(), inventory)
-            })
+            packages
+                .chunks(CHUNK)
+                .map(|chunk| {
+                    let inventory = Inventory {
+                        os: os.clone(),
+                        packages: chunk.iter().map(|(_, p)| p.clone()).collect(),
+                        ..Default::default()
+                    };
+                    (chunk.iter().map(|(k, _)| k.clone()).collect(), inventory)
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let matched: Vec<Matches> = chunks
@@ -233,7 +247,10 @@ fn match_distinct<'a>(
                 p.name == v.package && p.version == v.installed_version && p.purl == v.purl
             });
             if let Some(key) = index.and_then(|i| keys.get(i)) {
-                found.entry(*key).or_default().push((finding_id(&v), v));
+                found
+                    .entry(key.clone())
+                    .or_default()
+                    .push((finding_id(&v), v));
             }
         }
         for w in matches.warnings {

@@ -24,7 +24,8 @@ mod spdx;
 pub use cyclonedx::write_cyclonedx;
 pub use openvex::write_openvex;
 pub use rescan::{
-    write_rescan_json, write_rescan_table, RescanReport, RescanSummary, RescannedArtifact,
+    write_rescan_json, write_rescan_table, write_rescan_table_artifacts,
+    write_rescan_table_summary, RescanJson, RescanReport, RescanSummary, RescannedArtifact,
 };
 pub use spdx::write_spdx;
 pub use table::{write_table, TableOptions};

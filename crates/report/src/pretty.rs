@@ -30,6 +30,12 @@ fn write_value<T: Serialize + ?Sized>(
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
+/// An array field being written in batches.
+pub(crate) struct PrettyArray {
+    f: PrettyFormatter<'static>,
+    first: bool,
+}
+
 /// A top-level JSON object, written field by field.
 pub(crate) struct PrettyObject<'w> {
     out: &'w mut dyn Write,
@@ -65,16 +71,21 @@ impl<'w> PrettyObject<'w> {
         self.f.end_object_value(self.out)
     }
 
-    /// An array field whose elements are rendered in parallel and written in order.
-    pub(crate) fn par_array_field<T: Serialize + Sync>(
+    /// Opens an array field whose elements come in batches ([`PrettyObject::array_items`]).
+    pub(crate) fn begin_array_field(&mut self, name: &str) -> io::Result<PrettyArray> {
+        self.key(name)?;
+        let mut f = formatter_at(Self::FIELD_DEPTH)?;
+        f.begin_array(self.out)?;
+        Ok(PrettyArray { f, first: true })
+    }
+
+    /// Renders `items` in parallel and writes them in order, after those already written.
+    pub(crate) fn array_items<T: Serialize + Sync>(
         &mut self,
-        name: &str,
+        array: &mut PrettyArray,
         items: &[T],
     ) -> io::Result<()> {
         use rayon::prelude::*;
-        self.key(name)?;
-        let mut array = formatter_at(Self::FIELD_DEPTH)?;
-        array.begin_array(self.out)?;
         let render = |window: &[T]| -> io::Result<Vec<Vec<u8>>> {
             window
                 .par_iter()
@@ -87,7 +98,6 @@ impl<'w> PrettyObject<'w> {
         };
         let mut windows = items.chunks(WINDOW);
         let mut next = windows.next().map(render);
-        let mut first = true;
         while let Some(done) = next.take() {
             let done = done?;
             let window = windows.next();
@@ -95,19 +105,25 @@ impl<'w> PrettyObject<'w> {
             rayon::in_place_scope(|s| {
                 s.spawn(|_| next = window.map(render));
                 for buf in &done {
-                    array.begin_array_value(self.out, first)?;
-                    first = false;
+                    array.f.begin_array_value(self.out, array.first)?;
+                    array.first = false;
                     self.out.write_all(buf)?;
-                    array.end_array_value(self.out)?;
+                    array.f.end_array_value(self.out)?;
                 }
                 io::Result::Ok(())
             })?;
         }
-        array.end_array(self.out)?;
+        Ok(())
+    }
+
+    pub(crate) fn end_array_field(&mut self, mut array: PrettyArray) -> io::Result<()> {
+        array.f.end_array(self.out)?;
         self.f.end_object_value(self.out)
     }
 
-    pub(crate) fn end(mut self) -> io::Result<()> {
-        self.f.end_object(self.out)
+    /// Closes the object; the writer comes back for what follows it.
+    pub(crate) fn end(mut self) -> io::Result<&'w mut dyn Write> {
+        self.f.end_object(self.out)?;
+        Ok(self.out)
     }
 }

@@ -53,32 +53,68 @@ impl RescanReport {
 /// finding new, the report runs to hundreds of MB, so artifacts are rendered in parallel.
 /// The fields, in [`RescanReport`]'s order (a test holds them equal).
 pub fn write_rescan_json(report: &RescanReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut object = PrettyObject::begin(out)?;
-    object.field("schema_version", report.schema_version)?;
-    object.field("created_at", &report.created_at)?;
-    object.par_array_field("artifacts", &report.artifacts)?;
-    object.field("summary", &report.summary)?;
-    object.field("warnings", &report.warnings)?;
-    object.end()?;
-    writeln!(out)
+    let mut stream = RescanJson::begin(out, report.schema_version, &report.created_at)?;
+    stream.artifacts(&report.artifacts)?;
+    stream.finish(&report.summary, &report.warnings)
+}
+
+/// A rescan's JSON report written as the rescan goes: artifacts in batches as they are matched
+/// (nothing holds them all), then the summary and the warnings — the same bytes as
+/// [`write_rescan_json`] of the whole report.
+pub struct RescanJson<'w> {
+    object: PrettyObject<'w>,
+    artifacts: crate::pretty::PrettyArray,
+}
+
+impl<'w> RescanJson<'w> {
+    pub fn begin(
+        out: &'w mut dyn Write,
+        schema_version: &str,
+        created_at: &str,
+    ) -> std::io::Result<Self> {
+        let mut object = PrettyObject::begin(out)?;
+        object.field("schema_version", schema_version)?;
+        object.field("created_at", created_at)?;
+        let artifacts = object.begin_array_field("artifacts")?;
+        Ok(RescanJson { object, artifacts })
+    }
+
+    pub fn artifacts(&mut self, batch: &[RescannedArtifact]) -> std::io::Result<()> {
+        self.object.array_items(&mut self.artifacts, batch)
+    }
+
+    pub fn finish(
+        mut self,
+        summary: &RescanSummary,
+        warnings: &[inventory::Warning],
+    ) -> std::io::Result<()> {
+        self.object.end_array_field(self.artifacts)?;
+        self.object.field("summary", summary)?;
+        self.object.field("warnings", warnings)?;
+        let out = self.object.end()?;
+        writeln!(out)
+    }
 }
 
 pub fn write_rescan_table(report: &RescanReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let s = &report.summary;
-    writeln!(
-        out,
-        "rescanned {} stored inventories in {:.2}s: {} new vulnerabilities in {} artifacts",
-        s.artifacts, s.elapsed_seconds, s.new_vulnerabilities, s.artifacts_with_new
-    )?;
-    for a in report
-        .artifacts
+    write_rescan_table_artifacts(&report.artifacts, out)?;
+    write_rescan_table_summary(&report.summary, out)
+}
+
+/// The table section of each artifact with new vulnerabilities (written batch by batch).
+pub fn write_rescan_table_artifacts(
+    artifacts: &[RescannedArtifact],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::text::cell_text;
+    for a in artifacts
         .iter()
         .filter(|a| !a.new_vulnerabilities.is_empty())
     {
         writeln!(
             out,
-            "\n{} ({}){}: {} new of {} vulnerabilities (previous match {})",
-            a.name,
+            "{} ({}){}: {} new of {} vulnerabilities (previous match {})",
+            cell_text(&a.name),
             a.kind,
             a.digest
                 .as_deref()
@@ -99,16 +135,25 @@ pub fn write_rescan_table(report: &RescanReport, out: &mut dyn Write) -> std::io
         ]);
         for v in &a.new_vulnerabilities {
             table.add_row([
-                v.package.as_str(),
-                v.installed_version.as_str(),
-                v.id.as_str(),
-                v.severity.as_str(),
-                v.fixed_version.as_deref().unwrap_or("-"),
+                cell_text(&v.package),
+                cell_text(&v.installed_version),
+                cell_text(&v.id),
+                v.severity.as_str().to_string(),
+                cell_text(v.fixed_version.as_deref().unwrap_or("-")),
             ]);
         }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{table}\n")?;
     }
     Ok(())
+}
+
+/// The closing line: what the whole rescan found.
+pub fn write_rescan_table_summary(s: &RescanSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "rescanned {} stored inventories in {:.2}s: {} new vulnerabilities in {} artifacts",
+        s.artifacts, s.elapsed_seconds, s.new_vulnerabilities, s.artifacts_with_new
+    )
 }
 
 #[cfg(test)]
