@@ -12,7 +12,7 @@ struct Bom {
     spec_version: String,
     #[serde(default)]
     metadata: Option<Metadata>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::bounded")]
     components: Vec<Component>,
 }
 
@@ -33,6 +33,7 @@ struct Component {
     hashes: Vec<Hash>,
     licenses: Vec<LicenseChoice>,
     properties: Vec<Property>,
+    #[serde(deserialize_with = "super::bounded")]
     components: Vec<Component>,
 }
 

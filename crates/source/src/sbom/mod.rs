@@ -21,6 +21,48 @@ pub const MAX_SBOM_BYTES: u64 = 256 << 20;
 /// Most packages one SBOM may list.
 pub const MAX_SBOM_PACKAGES: usize = 500_000;
 
+std::thread_local! {
+    /// Components (or packages) parsed so far in the document being read.
+    static PARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// `deserialize_with` for the component and package arrays: counts every element as it is
+/// parsed and stops the document past [`MAX_SBOM_PACKAGES`] — before the rest is allocated (a
+/// million components used to be parsed whole, 746 MB, and only then refused).
+pub(super) fn bounded<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Bounded<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Bounded<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                let parsed = PARSED.with(|n| {
+                    n.set(n.get() + 1);
+                    n.get()
+                });
+                if parsed > MAX_SBOM_PACKAGES {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX_SBOM_PACKAGES} components or packages; refusing to read it"
+                    )));
+                }
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_seq(Bounded(std::marker::PhantomData))
+}
+
 /// What an SBOM says about the artifact it describes, and its inventory.
 #[derive(Debug)]
 pub struct Sbom {
@@ -62,6 +104,7 @@ pub fn parse_sbom(bytes: &[u8], shown: &str) -> Result<Sbom> {
         #[serde(rename = "spdxVersion")]
         spdx_version: Option<String>,
     }
+    PARSED.with(|n| n.set(0));
     let probe: Probe = serde_json::from_slice(bytes)
         .map_err(|e| invalid(shown, format!("not a JSON SBOM: {e}")))?;
     let mut sbom = match (probe.bom_format.as_deref(), probe.spdx_version.as_deref()) {
@@ -282,5 +325,46 @@ impl Collector {
             });
         }
         self.inventory
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    /// A document past the component cap stops while it is parsed, whether or not its
+    /// components carry purls (those without used to be parsed whole and then dropped).
+    #[test]
+    fn too_many_components_stop_the_parse() {
+        let component = r#"{"type":"library","name":"a"},"#;
+        let mut doc =
+            String::from(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":["#);
+        doc.push_str(&component.repeat(MAX_SBOM_PACKAGES + 1));
+        doc.push_str(r#"{"type":"library","name":"z"}]}"#);
+        let err = parse_sbom(doc.as_bytes(), "big.cdx.json").unwrap_err();
+        assert!(
+            err.to_string().contains("more than 500000 components"),
+            "{err}"
+        );
+        // SPDX packages too.
+        let package = r#"{"SPDXID":"SPDXRef-a","name":"a"},"#;
+        let mut doc = String::from(r#"{"spdxVersion":"SPDX-2.3","packages":["#);
+        doc.push_str(&package.repeat(MAX_SBOM_PACKAGES + 1));
+        doc.push_str(r#"{"SPDXID":"SPDXRef-z","name":"z"}]}"#);
+        let err = parse_sbom(doc.as_bytes(), "big.spdx.json").unwrap_err();
+        assert!(
+            err.to_string().contains("more than 500000 components"),
+            "{err}"
+        );
+        // Under the cap the same shape reads.
+        let small = r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a","purl":"pkg:npm/a@1.0.0"}]}"#;
+        assert_eq!(
+            parse_sbom(small.as_bytes(), "s")
+                .unwrap()
+                .inventory
+                .packages
+                .len(),
+            1
+        );
     }
 }

@@ -13,7 +13,7 @@ struct Document {
     spdx_version: String,
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::bounded")]
     packages: Vec<Package>,
     #[serde(default)]
     relationships: Vec<Relationship>,
