@@ -26,7 +26,7 @@ impl Gen {
     fn version(&mut self) -> String {
         let parts = 1 + self.next() % 4;
         let mut v = String::new();
-        if self.next() % 8 == 0 {
+        if self.next().is_multiple_of(8) {
             v.push_str(self.pick(&["1:", "2:", "v"]));
         }
         for i in 0..parts {
