@@ -87,6 +87,15 @@ pub fn ignore_rules(explicit: Option<&Path>, dir: Option<&Path>) -> anyhow::Resu
             continue;
         }
         seen.push(canonical);
+        // A scanned tree's ignore file is that tree's text: bounded like any input.
+        const MAX_IGNORE_FILE: u64 = 1 << 20;
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_IGNORE_FILE) {
+            anyhow::bail!(
+                "the ignore file {} is larger than {} KiB",
+                path.display(),
+                MAX_IGNORE_FILE >> 10
+            );
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the ignore file {}", path.display()))?;
         rules.parse(&path.display().to_string(), &text, &today);
