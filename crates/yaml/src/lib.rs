@@ -143,17 +143,42 @@ impl Node {
 
 /// The trimmed source line `line` (1-based) of `text`, for a finding's snippet.
 pub fn snippet(text: &str, line: usize) -> Option<String> {
-    let source = text.lines().nth(line.checked_sub(1)?)?;
+    text.lines().nth(line.checked_sub(1)?).map(shorten)
+}
+
+/// Where each line of a text starts: snippets for many findings in one large file (a stream
+/// of thousands of documents) without scanning the file from the top for each.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(at, _)| at + 1));
+        LineIndex { starts }
+    }
+
+    /// [`snippet`] of the same `text` the index was built from.
+    pub fn snippet(&self, text: &str, line: usize) -> Option<String> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(text.len(), |next| next - 1);
+        let source = text.get(start..end)?;
+        Some(shorten(source.strip_suffix('\r').unwrap_or(source)))
+    }
+}
+
+fn shorten(source: &str) -> String {
     let trimmed = source.trim();
     const MAX: usize = 200;
     if trimmed.len() <= MAX {
-        return Some(trimmed.to_string());
+        return trimmed.to_string();
     }
     let mut end = MAX;
     while !trimmed.is_char_boundary(end) {
         end -= 1;
     }
-    Some(format!("{}…", &trimmed[..end]))
+    format!("{}…", &trimmed[..end])
 }
 
 /// Parses every document of `text` (YAML or JSON).

@@ -206,6 +206,8 @@ impl Object<'_> {
 pub(crate) struct Out {
     profile: Profile,
     findings: Vec<Finding>,
+    /// Line starts per file text (by address): one index per file, not a scan per finding.
+    lines: std::collections::HashMap<(usize, usize), yaml::LineIndex>,
 }
 
 impl Out {
@@ -242,7 +244,12 @@ impl Out {
             ));
         }
         finding.message = message;
-        finding.snippet = yaml::snippet(object.text, at.line);
+        let key = (object.text.as_ptr() as usize, object.text.len());
+        let lines = self
+            .lines
+            .entry(key)
+            .or_insert_with(|| yaml::LineIndex::new(object.text));
+        finding.snippet = lines.snippet(object.text, at.line);
         finding.resource = Some(resource);
         self.findings.push(finding);
     }
@@ -279,6 +286,7 @@ pub fn check_all(
     let mut out = Out {
         profile: options.profile,
         findings: Vec::new(),
+        lines: Default::default(),
     };
     let workloads: Vec<workload::Workload> =
         objects.iter().filter_map(workload::Workload::of).collect();
