@@ -98,7 +98,7 @@ wait
 printf '%-18s %14s %8s %8s\n' target executions crashes seconds
 total=0 crashes=0
 for t in "${targets[@]}"; do
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | tail -1 | awk '{print $2}')
+  execs=$(grep -so 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | tail -1 | awk '{print $2}' || true)
   found=$(find "artifacts/$t" -type f 2>/dev/null | wc -l)
   printf '%-18s %14s %8s %8s\n' "$t" "${execs:-?}" "$found" "$EACH"
   total=$((total + ${execs:-0})) crashes=$((crashes + found))
