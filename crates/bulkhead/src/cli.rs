@@ -108,7 +108,7 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub show_suppressed: bool,
     /// The whole check's time budget (e.g. 90s, 10m): past it bulkhead stops with exit code 2
-    #[arg(long, default_value = "10m", value_parser = crate::watchdog::parse_duration)]
+    #[arg(long, env = "BULKHEAD_TIMEOUT", default_value = "10m", value_parser = crate::watchdog::parse_duration)]
     pub timeout: std::time::Duration,
 }
 
@@ -189,7 +189,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub show_suppressed: bool,
     /// The whole scan's time budget (e.g. 90s, 10m, 1h): past it bulkhead stops with exit code 2
-    #[arg(long, default_value = "10m", value_parser = crate::watchdog::parse_duration)]
+    #[arg(long, env = "BULKHEAD_TIMEOUT", default_value = "10m", value_parser = crate::watchdog::parse_duration)]
     pub timeout: std::time::Duration,
 }
 

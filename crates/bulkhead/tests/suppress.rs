@@ -65,6 +65,7 @@ fn scan_in(name: &str, files: &[(&str, &str)], args: &[&str]) -> Output {
         .arg(&fx.image)
         .current_dir(&cwd)
         .env("BULKHEAD_CACHE_DIR", &fx.cache)
+        .env("BULKHEAD_TIMEOUT", "120s")
         .env("NO_COLOR", "1")
         .output()
         .unwrap()

@@ -325,10 +325,13 @@ pub fn docker_archive(out: &Path, built: &Built, tag: &str) {
     b.into_inner().unwrap().flush().unwrap();
 }
 
+/// Runs bulkhead; a scan that hangs is ended by its own `--timeout`, here two minutes, so a
+/// hang fails the test instead of stalling the suite.
 pub fn bulkhead(args: &[&str], cache: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bulkhead"))
         .args(args)
         .env("BULKHEAD_CACHE_DIR", cache)
+        .env("BULKHEAD_TIMEOUT", "120s")
         .env("NO_COLOR", "1")
         .output()
         .expect("run bulkhead")
