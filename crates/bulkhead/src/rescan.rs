@@ -167,16 +167,20 @@ fn free_in_background<T: Send + 'static>(value: T) {
 }
 
 /// What the matcher looks at in a package, as one string: equal keys give equal findings.
-fn package_key(os: Option<&OsRelease>, p: &Package) -> String {
+fn package_key(os: Option<&OsRelease>, p: &Package, key: &mut String) {
+    use std::fmt::Write as _;
     let (family, version) = os.map_or(("", ""), |os| (os.family.as_str(), os.version.as_str()));
-    format!(
+    key.clear();
+    // Writing to a String cannot fail.
+    let _ = write!(
+        key,
         "{family}\0{version}\0{}\0{}\0{}\0{}\0{}",
         p.ecosystem,
         p.name,
         p.version,
         p.source_name.as_deref().unwrap_or(""),
         p.source_version.as_deref().unwrap_or(""),
-    )
+    );
 }
 
 /// The findings of each distinct package, with their ids.
@@ -196,6 +200,7 @@ fn match_distinct(
     type Group = (Option<OsRelease>, Vec<(String, Package)>);
     let mut groups: HashMap<Option<(String, String)>, Group> = HashMap::new();
     let mut seen: HashSet<String> = HashSet::new();
+    let mut key = String::new();
     for batch in all.chunks(BATCH) {
         let decoded: Vec<Inventory> = batch
             .par_iter()
@@ -207,13 +212,14 @@ fn match_distinct(
                 .as_ref()
                 .map(|os| (os.family.clone(), os.version.clone()));
             for p in inventory.packages {
-                let key = package_key(inventory.os.as_ref(), &p);
-                if seen.insert(key.clone()) {
+                package_key(inventory.os.as_ref(), &p, &mut key);
+                if !seen.contains(key.as_str()) {
+                    seen.insert(key.clone());
                     groups
                         .entry(os_key.clone())
                         .or_insert_with(|| (inventory.os.clone(), Vec::new()))
                         .1
-                        .push((key, p));
+                        .push((key.clone(), p));
                 }
             }
         }
@@ -272,9 +278,11 @@ fn rematch(
     // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer),
     // once sorted and deduplicated.
     let mut findings: Vec<&str> = Vec::new();
+    let mut key = String::new();
     let mut new: Vec<(&Vulnerability, &Package)> = Vec::new();
     for p in &inventory.packages {
-        for (id, v) in found.get(&package_key(os, p)).into_iter().flatten() {
+        package_key(os, p, &mut key);
+        for (id, v) in found.get(key.as_str()).into_iter().flatten() {
             findings.push(id);
             if !previous.contains(id.as_str()) {
                 new.push((v, p));
