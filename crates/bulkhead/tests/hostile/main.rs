@@ -1,12 +1,15 @@
 //! Hostile and broken input: each case gives a clear error or a warning naming the file —
 //! never a panic, a hang, or a silently empty report.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod documents;
+mod trees;
 
 use common::*;
 use std::path::Path;
 
-fn scan(target: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+pub(crate) fn scan(target: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
     let mut args = vec!["image", "--format", "json"];
     args.extend_from_slice(extra);
     let t = target.display().to_string();
@@ -19,20 +22,20 @@ fn scan(target: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-fn image_with(dir: &Path, layers: Vec<Layer>) -> (std::path::PathBuf, Built) {
+pub(crate) fn image_with(dir: &Path, layers: Vec<Layer>) -> (std::path::PathBuf, Built) {
     let built = build(&layers, "amd64");
     let path = dir.join("oci");
     oci_layout(&path, &[("t", &built)]);
     (path, built)
 }
 
-fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
+pub(crate) fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
     layout
         .join("blobs/sha256")
         .join(digest.trim_start_matches("sha256:"))
 }
 
-const STATUS: &str = "Package: bash\nStatus: install ok installed\nVersion: 5.0-4\n\n";
+pub(crate) const STATUS: &str = "Package: bash\nStatus: install ok installed\nVersion: 5.0-4\n\n";
 
 #[test]
 fn path_traversal_entries_are_ignored_with_a_warning() {
@@ -330,7 +333,7 @@ fn a_closed_stdout_ends_quietly() {
 }
 
 /// The Debian packages a JSON report lists.
-fn package_names(report: &str) -> Vec<String> {
+pub(crate) fn package_names(report: &str) -> Vec<String> {
     let report: serde_json::Value = serde_json::from_str(report).expect("JSON report");
     let mut names: Vec<String> = report["packages"]
         .as_array()
