@@ -72,7 +72,7 @@ fn a_yaml_alias_bomb_is_a_warning_naming_the_file() {
         let prev = format!("*a{}", i - 1);
         text.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
-            vec![prev.as_str(); 10].join(", ")
+            [prev.as_str(); 10].join(", ")
         ));
     }
     text.push_str("kind: Pod\napiVersion: v1\nmetadata: {name: p}\n");
