@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod documents;
+mod layers;
 mod trees;
 
 use common::*;
