@@ -32,6 +32,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
         vulnerabilities,
         args.vuln.ignore_unfixed,
         &args.vuln.vex,
+        None,
     )?;
     let select = source::SelectOptions {
         platform,

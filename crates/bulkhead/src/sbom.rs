@@ -17,6 +17,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &SbomArgs) -> anyhow::Result
         true,
         args.vuln.ignore_unfixed,
         &args.vuln.vex,
+        None,
     )?;
     let local = Path::new(&args.target);
     let sbom = if args.key.is_empty() || local.exists() {

@@ -36,15 +36,17 @@ pub struct Prepared {
     pub vex: VexStatements,
 }
 
+/// `scanned_dir`: a directory scan's root, whose own `.bulkheadignore` is read too.
 pub fn prepare(
     cache_dir: &Path,
     report: &ReportArgs,
     vulnerabilities: bool,
     ignore_unfixed: bool,
     vex: &[PathBuf],
+    scanned_dir: Option<&Path>,
 ) -> anyhow::Result<Prepared> {
     let filter = filter(&report.severity, ignore_unfixed)?;
-    let ignore = ignore_rules(report.ignorefile.as_deref(), None)?;
+    let ignore = ignore_rules(report.ignorefile.as_deref(), scanned_dir)?;
     let vex = VexStatements::load(vex).map_err(|e| anyhow::anyhow!("--vex: {e}"))?;
     let store = if vulnerabilities {
         Some(store::Store::open(cache_dir).context("cannot open the advisory database")?)
@@ -362,11 +364,8 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         vulnerabilities,
         tree.ignore_unfixed,
         tree.vex,
+        Some(root),
     )?;
-    let prepared = Prepared {
-        ignore: ignore_rules(tree.report.ignorefile.as_deref(), Some(root))?,
-        ..prepared
-    };
     let (chosen, _) = chosen_analyzers(tree.analysis)?;
     let analyzers: Vec<&dyn Analyzer> = chosen.iter().map(|a| a.as_ref()).collect();
     let options = artifact::TreeOptions {
