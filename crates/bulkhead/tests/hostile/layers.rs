@@ -1,6 +1,6 @@
 //! Hostile layer contents: whiteouts and opaque directories, caps, damaged streams.
 
-use super::{image_with, package_names, scan, STATUS};
+use super::{debian10, image_with, package_names, scan, STATUS};
 use crate::common::*;
 
 const APK: &str = "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\n";
@@ -32,13 +32,7 @@ fn an_opaque_root_hides_every_lower_file() {
     let (layout, _) = image_with(
         dir.path(),
         vec![
-            layer(
-                "base",
-                vec![
-                    os_release("debian", "10"),
-                    file("var/lib/dpkg/status", STATUS),
-                ],
-            ),
+            layer("base", debian10()),
             layer(
                 "reset",
                 vec![
@@ -58,16 +52,7 @@ fn an_opaque_root_hides_every_lower_file() {
 #[test]
 fn a_file_over_the_file_cap_is_a_warning_naming_it_and_the_cap() {
     let dir = tempfile::tempdir().unwrap();
-    let (layout, _) = image_with(
-        dir.path(),
-        vec![layer(
-            "x",
-            vec![
-                os_release("debian", "10"),
-                file("var/lib/dpkg/status", STATUS),
-            ],
-        )],
-    );
+    let (layout, _) = image_with(dir.path(), vec![layer("x", debian10())]);
     let (code, out, err) = scan(&layout, &["-q", "--max-file-size", "16"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(package_names(&out).is_empty());
@@ -100,13 +85,7 @@ fn fifty_thousand_empty_files_are_walked_quickly() {
 #[test]
 fn a_truncated_zstd_layer_is_an_error_naming_the_blob() {
     let dir = tempfile::tempdir().unwrap();
-    let mut l = layer(
-        "x",
-        vec![
-            os_release("debian", "10"),
-            file("var/lib/dpkg/status", STATUS),
-        ],
-    );
+    let mut l = layer("x", debian10());
     l.compression = Compression::Zstd;
     let (layout, built) = image_with(dir.path(), vec![l]);
     let blob = super::blob_path(&layout, &built.layer_digests[0]);

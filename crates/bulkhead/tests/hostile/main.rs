@@ -36,6 +36,14 @@ pub(crate) fn blob_path(layout: &Path, digest: &str) -> std::path::PathBuf {
         .join(digest.trim_start_matches("sha256:"))
 }
 
+/// A Debian 10 root with one package, bash: the lower layer most cases build on.
+pub(crate) fn debian10() -> Vec<Node> {
+    vec![
+        os_release("debian", "10"),
+        file("var/lib/dpkg/status", STATUS),
+    ]
+}
+
 pub(crate) const STATUS: &str = "Package: bash\nStatus: install ok installed\nVersion: 5.0-4\n\n";
 
 #[test]
@@ -135,13 +143,7 @@ fn decompression_bomb_stops_at_the_layer_cap() {
 #[test]
 fn tampered_layer_fails_the_digest_check() {
     let dir = tempfile::tempdir().unwrap();
-    let mut plain = layer(
-        "x",
-        vec![
-            os_release("debian", "10"),
-            file("var/lib/dpkg/status", STATUS),
-        ],
-    );
+    let mut plain = layer("x", debian10());
     plain.compression = Compression::None;
     let (layout, built) = image_with(dir.path(), vec![plain]);
     let blob = blob_path(&layout, &built.layer_digests[0]);
@@ -280,13 +282,7 @@ fn missing_database_says_what_to_do() {
 fn layer_without_tar_trailer_is_read() {
     // umoci writes layers like this; their diff_id covers exactly these bytes.
     let dir = tempfile::tempdir().unwrap();
-    let mut cut = layer(
-        "umoci insert",
-        vec![
-            os_release("debian", "10"),
-            file("var/lib/dpkg/status", STATUS),
-        ],
-    );
+    let mut cut = layer("umoci insert", debian10());
     cut.without_trailer = true;
     let (layout, built) = image_with(dir.path(), vec![cut]);
     assert_ne!(
@@ -354,13 +350,7 @@ fn a_malformed_whiteout_deletes_nothing_and_says_so() {
     let (layout, _) = image_with(
         dir.path(),
         vec![
-            layer(
-                "base",
-                vec![
-                    os_release("debian", "10"),
-                    file("var/lib/dpkg/status", STATUS),
-                ],
-            ),
+            layer("base", debian10()),
             layer(
                 "hostile",
                 vec![
@@ -510,13 +500,7 @@ fn a_gnu_sparse_member_is_read_and_replaces_the_lower_file() {
     let (layout, _) = image_with(
         dir.path(),
         vec![
-            layer(
-                "base",
-                vec![
-                    os_release("debian", "10"),
-                    file("var/lib/dpkg/status", STATUS),
-                ],
-            ),
+            layer("base", debian10()),
             layer("sparse", vec![Node::Raw(raw)]),
         ],
     );
