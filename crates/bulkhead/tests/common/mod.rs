@@ -392,15 +392,7 @@ pub fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {
     args.extend_from_slice(extra);
     let t = target.display().to_string();
     args.push(&t);
-    let out = bulkhead(&args, cache_with_os_feeds());
-    assert!(
-        out.status.success(),
-        "scan of {} failed ({:?}): {}",
-        target.display(),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    ok_json(bulkhead(&args, cache_with_os_feeds()))
 }
 
 pub fn os_release(id: &str, version: &str) -> Node {
