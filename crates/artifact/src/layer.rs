@@ -4,7 +4,7 @@ use crate::hardlinks::{self, Members};
 use crate::paths::normalize;
 use crate::stream::{read_layer, verify_blob};
 use crate::{Analyzer, ArtifactError, FileMeta, LayerResult, Limits, Progress};
-use inventory::{LayerRef, Warning};
+use inventory::{FileResult, LayerRef, Warning};
 use rayon::prelude::*;
 use source::{BlobStore, Image, LayerDesc};
 use std::io::Read;
@@ -36,14 +36,20 @@ impl LayerCache for NoCache {
 }
 
 /// What a cached layer result depends on besides the layer: each analyzer's name and
-/// version, and the file size cap.
+/// version, the file size cap and any `--limit` changed from its default (a lower limit
+/// changes what an analyzer reports).
 pub fn cache_key(analyzers: &[&dyn Analyzer], limits: Limits) -> String {
     let mut names: Vec<String> = analyzers
         .iter()
         .map(|a| format!("{}@{}", a.name(), a.version()))
         .collect();
     names.sort();
-    format!("{};max_file_size={}", names.join(","), limits.max_file_size)
+    let mut key = format!("{};max_file_size={}", names.join(","), limits.max_file_size);
+    for setting in inventory::limits::changed() {
+        key.push(';');
+        key.push_str(&setting);
+    }
+    key
 }
 
 /// [`analyze_image`], skipping the analysis of layers the cache knows. A result is stored
@@ -268,11 +274,24 @@ pub(crate) fn run(
     for analyzer in wanted {
         match analyzer.analyze_file(file, content) {
             Ok(found) if found.is_empty() => {}
-            Ok(found) => result
-                .files
-                .entry(file.path.to_string())
-                .or_default()
-                .extend(found),
+            Ok(found) => {
+                let (notes, found): (Vec<_>, Vec<_>) = found
+                    .into_iter()
+                    .partition(|r| matches!(r, FileResult::Warning { .. }));
+                for note in notes {
+                    if let FileResult::Warning { message } = note {
+                        let message = format!("{}: {message}", analyzer.name());
+                        result.warnings.push(warning(file.path, layer, &message));
+                    }
+                }
+                if !found.is_empty() {
+                    result
+                        .files
+                        .entry(file.path.to_string())
+                        .or_default()
+                        .extend(found);
+                }
+            }
             Err(message) => result.warnings.push(warning(
                 file.path,
                 layer,

@@ -16,7 +16,6 @@ pub use layer::{analyze_image, analyze_image_cached, cache_key, LayerCache};
 pub use paths::normalize;
 pub use skip::{SkipPaths, SkippingAnalyzer};
 pub use squash::{secrets, squash};
-pub use tar_guard::MAX_HEADER_METADATA;
 pub use tree::{analyze_tree, TreeOptions};
 
 use inventory::{FileResult, LayerRef, Warning};

@@ -50,6 +50,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                     })
                 }
                 FileResult::OwnedFiles { hashes } => inventory.owned_files.extend(hashes),
+                FileResult::Warning { .. } => {} // moved to the layer's warnings by the pass
                 FileResult::Licenses { package, licenses } => {
                     dpkg_licenses.insert(package.as_str(), licenses);
                 }
@@ -108,7 +109,8 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         | FileResult::Secrets { .. }
         | FileResult::FileMode { .. }
         | FileResult::OwnedFiles { .. }
-        | FileResult::Licenses { .. } => false,
+        | FileResult::Licenses { .. }
+        | FileResult::Warning { .. } => false,
     })
 }
 

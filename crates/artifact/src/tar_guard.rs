@@ -3,13 +3,15 @@
 //! 4 GB long name took 4.3 GB of memory. [`HeaderGuard`] sits below the tar reader, follows
 //! the stream's headers as they pass (honouring PAX `size` as the tar reader does, so both stay
 //! in step) and fails the layer as soon as such a header declares more than
-//! [`MAX_HEADER_METADATA`] bytes. If the stream stops looking like tar (a bad checksum), the
+//! `max_header_metadata()` bytes. If the stream stops looking like tar (a bad checksum), the
 //! guard steps aside and the tar reader reports the damage.
 
 use std::io::{self, Read};
 
 /// Most bytes of one long name, long link or PAX record.
-pub const MAX_HEADER_METADATA: u64 = 1 << 20;
+pub(crate) fn max_header_metadata() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::TarHeader)
+}
 
 const BLOCK: usize = 512;
 
@@ -92,10 +94,11 @@ impl<R> HeaderGuard<R> {
         };
         let kind = block[156];
         let metadata = matches!(kind, b'L' | b'K' | b'x' | b'g');
-        if metadata && size > MAX_HEADER_METADATA {
+        if metadata && size > max_header_metadata() {
             return Err(io::Error::other(format!(
-                "a tar header record (long name or PAX) declares {size} bytes, over the {} MiB limit",
-                MAX_HEADER_METADATA >> 20
+                "a tar header record (long name or PAX) declares {size} bytes, over the {} limit ({})",
+                inventory::limits::shown(inventory::limits::Limit::TarHeader),
+                inventory::limits::hint(inventory::limits::Limit::TarHeader)
             )));
         }
         let mut data = size;
@@ -209,7 +212,7 @@ mod tests {
         let err = HeaderGuard::new(&hostile[..])
             .read_to_end(&mut Vec::new())
             .unwrap_err();
-        assert!(err.to_string().contains("over the 1 MiB limit"), "{err}");
+        assert!(err.to_string().contains("over the 1MiB limit"), "{err}");
     }
 
     #[test]

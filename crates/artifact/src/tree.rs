@@ -14,7 +14,9 @@ use std::path::Path;
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn"];
 /// Kernel and device trees of a live root hold no packages and can hang a reader.
 const KERNEL_DIRS: &[&str] = &["proc", "sys", "dev", "run"];
-const MAX_DEPTH: usize = 64;
+fn max_depth() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::WalkDepth)
+}
 /// A `.gitignore` larger than this is not a real one.
 const MAX_IGNORE_FILE: u64 = 1 << 20;
 
@@ -137,9 +139,13 @@ impl Walk<'_> {
         rules: &mut Vec<IgnoreRule>,
         result: &mut LayerResult,
     ) {
-        if depth > MAX_DEPTH {
-            let message = "directories nested too deep; not descended";
-            result.warnings.push(warning(rel, "", message));
+        if depth > max_depth() {
+            let message = format!(
+                "directories nested more than {} levels deep; not descended ({})",
+                max_depth(),
+                inventory::limits::hint(inventory::limits::Limit::WalkDepth)
+            );
+            result.warnings.push(warning(rel, "", &message));
             return;
         }
         let entries = match fs::read_dir(dir) {

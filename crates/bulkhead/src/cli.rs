@@ -25,6 +25,16 @@ pub struct Global {
     /// No progress bars or notes on stderr (data gaps and warnings are still reported)
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Raise or lower one bound on what is read, e.g. `--limit sbom-packages=1000000` or
+    /// `--limit tar-header=4MiB` (repeatable; `bulkhead limits` lists them)
+    #[arg(
+        long = "limit",
+        value_name = "KEY=VALUE",
+        global = true,
+        env = "BULKHEAD_LIMITS",
+        value_delimiter = ','
+    )]
+    pub limits: Vec<String>,
 }
 
 impl Global {
@@ -52,6 +62,8 @@ pub enum Command {
     Fs(crate::fs::FsArgs),
     /// Check Dockerfiles, Kubernetes manifests and compose files for misconfigurations
     Config(ConfigArgs),
+    /// List the bounds on what bulkhead reads, with their current values (set with --limit)
+    Limits,
     /// List the misconfiguration rules, or explain one (`bulkhead rules BH-DF-001`)
     Rules {
         /// A rule ID to explain
@@ -222,8 +234,8 @@ pub struct AnalysisArgs {
     /// Secret rules and allow-lists to add (YAML: rules, disable, allow, max_file_size)
     #[arg(long, value_name = "FILE")]
     pub secret_config: Option<PathBuf>,
-    /// Largest file handed to an analyzer, in bytes
-    #[arg(long, default_value_t = 256 << 20)]
+    /// Largest file handed to an analyzer (bytes, or with KiB, MiB, GiB)
+    #[arg(long, default_value = "256MiB", value_parser = inventory::limits::parse_size)]
     pub max_file_size: u64,
     /// Directories to leave out (globs over the path relative to the target or image root)
     #[arg(long, value_delimiter = ',')]

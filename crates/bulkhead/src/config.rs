@@ -17,7 +17,9 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 /// Standard input is read up to this size (rendered charts are large, but not this large).
-const MAX_STDIN: u64 = 64 << 20;
+fn max_stdin() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::Stdin)
+}
 
 pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
     let severities = args
@@ -44,9 +46,16 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
     let mut outcome = if stdin {
         let mut text = String::new();
         std::io::stdin()
-            .take(MAX_STDIN)
+            .take(max_stdin() + 1)
             .read_to_string(&mut text)
             .context("cannot read standard input (UTF-8 text expected)")?;
+        if text.len() as u64 > max_stdin() {
+            bail!(
+                "standard input is larger than {} ({})",
+                inventory::limits::shown(inventory::limits::Limit::Stdin),
+                inventory::limits::hint(inventory::limits::Limit::Stdin)
+            );
+        }
         scan::scan_text("-", text, &options)
     } else {
         let path = Path::new(&args.path);

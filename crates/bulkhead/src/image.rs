@@ -239,7 +239,7 @@ pub struct ImageArgs {
     #[command(flatten)]
     pub analysis: AnalysisArgs,
     /// Most bytes one layer may decompress to (guards against decompression bombs)
-    #[arg(long, default_value_t = 32 << 30)]
+    #[arg(long, default_value = "32GiB", value_parser = inventory::limits::parse_size)]
     pub max_layer_size: u64,
     /// Platform to pick from a multi-platform image
     #[arg(long, default_value = "linux/amd64")]

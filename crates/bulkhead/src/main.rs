@@ -5,6 +5,7 @@ mod config;
 mod db;
 mod fs;
 mod image;
+mod limits;
 mod output;
 mod progress;
 mod rescan;
@@ -54,6 +55,7 @@ fn restore_default_sigpipe() {
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<u8> {
+    limits::apply(&cli.global.limits)?;
     let cache_dir = cli.global.cache_dir();
     let timeout = match &cli.command {
         cli::Command::Image(a) => Some(a.report.timeout),
@@ -72,6 +74,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Fs(args) => fs::run(&cli.global, &cache_dir, &args),
         cli::Command::Config(args) => config::run(&args),
         cli::Command::Rules { id } => config::rules(id.as_deref()),
+        cli::Command::Limits => limits::list(),
         cli::Command::Sbom(args) => sbom::run(&cli.global, &cache_dir, &args),
         cli::Command::Rescan(args) => rescan::run(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),

@@ -201,3 +201,93 @@ fn a_killed_scan_leaves_a_usable_layer_cache() {
         assert_eq!(cached, fresh, "after a kill at {delay} ms");
     }
 }
+
+/// Serves `body` at every path to every connection, as osv.dev serves `{ecosystem}/all.zip`.
+fn serve_forever(body: Vec<u8>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let body = std::sync::Arc::new(body);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                // The request line and headers, up to the blank line.
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let mut stream = &stream;
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    url
+}
+
+/// The real Debian feed as an osv.dev `all.zip`: one pretty-printed JSON file per record.
+fn debian_all_zip() -> Vec<u8> {
+    use std::io::Write;
+    let feed = std::fs::read(shared().join("data/osv/Debian-DSA-DLA.jsonl.zst")).unwrap();
+    let text = zstd::decode_all(&feed[..]).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        zip.start_file(format!("{i}.json"), opts).unwrap();
+        zip.write_all(line).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_killed_update_leaves_a_usable_database() {
+    let cache = dir("crash-update");
+    let url = serve_forever(debian_all_zip());
+    let alpine = shared().join("data/osv/Alpine-secdb-2020.jsonl.zst");
+    let out = bulkhead(&["db", "import", alpine.to_str().unwrap()], &cache);
+    assert!(out.status.success());
+    let update = ["db", "update", "--ecosystems", "Debian", "--url", &url];
+    for delay in delays(20, 2000) {
+        kill_after(&update, &cache, delay);
+        let info = bulkhead(&["db", "info"], &cache);
+        let text = String::from_utf8_lossy(&info.stdout);
+        assert!(
+            info.status.success(),
+            "after a kill at {delay} ms: {}",
+            String::from_utf8_lossy(&info.stderr)
+        );
+        // Whole or not at all: the old feed, or the old one and the whole new one.
+        assert!(
+            text.contains("Alpine-secdb-2020"),
+            "after a kill at {delay} ms: {text}"
+        );
+    }
+    let out = bulkhead(&update, &cache);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = String::from_utf8_lossy(&bulkhead(&["db", "info"], &cache).stdout).into_owned();
+    assert!(info.contains("Debian"), "{info}");
+    // No download left behind by the killed runs.
+    let leftovers: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("bulkhead-download-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

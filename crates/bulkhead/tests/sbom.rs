@@ -441,7 +441,7 @@ fn hostile_sboms_fail_clearly() {
     f.set_len(source_max() + 1).unwrap();
     let out = bulkhead(&["sbom", big.to_str().unwrap()], cache);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 256 MiB"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 256MiB"));
 }
 
 fn source_max() -> u64 {

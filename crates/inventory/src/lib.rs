@@ -1,6 +1,7 @@
 //! The data model shared by every stage: what an analyzer finds in a file, what a layer
 //! contributes, and the squashed inventory of a whole artifact that detectors match.
 
+pub mod limits;
 pub mod purl;
 pub mod severity;
 
@@ -96,6 +97,9 @@ pub enum FileResult {
         package: String,
         licenses: Vec<String>,
     },
+    /// The file was analysed only in part (a limit was reached): the pass moves this to the
+    /// report's `warnings[]`, naming the file and layer, and keeps the other results.
+    Warning { message: String },
 }
 
 /// A stable 64-bit hash (FNV-1a) of a path without its leading `/`: package file lists hold

@@ -10,9 +10,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are not configuration; they are skipped with a warning.
-const MAX_FILE_SIZE: u64 = 8 << 20;
+fn max_file_size() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::ConfigFile)
+}
 /// Directory nesting the walk follows at most.
-const MAX_DEPTH: usize = 64;
+fn max_depth() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::WalkDepth)
+}
 /// Directories that hold dependencies or VCS data, never the project's own configuration.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "vendor", "target", ".terraform"];
 
@@ -104,18 +108,25 @@ pub fn scan_text(name: &str, text: String, options: &Options) -> Outcome {
 
 fn read(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(format!("skipped: larger than {} MiB", MAX_FILE_SIZE >> 20));
+    if meta.len() > max_file_size() {
+        return Err(format!(
+            "skipped: larger than {} ({})",
+            inventory::limits::shown(inventory::limits::Limit::ConfigFile),
+            inventory::limits::hint(inventory::limits::Limit::ConfigFile)
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
 }
 
 fn walk(root: &Path, dir: &Path, depth: usize, inputs: &mut Vec<Input>, outcome: &mut Outcome) {
-    if depth > MAX_DEPTH {
-        outcome
-            .warnings
-            .push(format!("{}: nested too deep; not scanned", dir.display()));
+    if depth > max_depth() {
+        outcome.warnings.push(format!(
+            "{}: nested more than {} levels deep; not scanned ({})",
+            dir.display(),
+            max_depth(),
+            inventory::limits::hint(inventory::limits::Limit::WalkDepth)
+        ));
         return;
     }
     let entries = match std::fs::read_dir(dir) {

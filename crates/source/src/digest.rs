@@ -106,7 +106,10 @@ pub(crate) fn read_limited(mut reader: impl Read, limit: u64, what: &str) -> Res
         return Err(SourceError::Invalid {
             path: what.to_string(),
             what: "document",
-            message: format!("larger than {limit} bytes"),
+            message: format!(
+                "larger than {limit} bytes ({})",
+                inventory::limits::hint(inventory::limits::Limit::Document)
+            ),
         });
     }
     Ok(buf)

@@ -117,7 +117,7 @@ impl Default for SelectOptions {
     fn default() -> Self {
         SelectOptions {
             platform: Platform::parse("linux/amd64").expect("valid default platform"),
-            max_document_size: 8 << 20,
+            max_document_size: inventory::limits::get(inventory::limits::Limit::Document),
             insecure: false,
             credentials: None,
         }

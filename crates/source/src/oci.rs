@@ -140,17 +140,22 @@ impl Layout {
         &self,
         desc: Descriptor,
         opts: &SelectOptions,
-        depth: u8,
+        depth: u64,
     ) -> Result<(Descriptor, Manifest)> {
         let bytes = self.document(&desc, opts)?;
         let what = self.describe(&blob_path(&desc.digest)?);
         let doc: serde_json::Value = parse(&bytes, &what, "manifest")?;
         if doc.get("manifests").is_some() {
-            if depth >= 4 {
+            let limit = inventory::limits::Limit::IndexDepth;
+            if depth >= inventory::limits::get(limit) {
                 return Err(SourceError::Invalid {
                     path: what,
                     what: "image index",
-                    message: "indexes nested more than 4 deep".into(),
+                    message: format!(
+                        "indexes nested more than {} deep ({})",
+                        inventory::limits::get(limit),
+                        inventory::limits::hint(limit)
+                    ),
                 });
             }
             let index: Index = parse(&bytes, &what, "image index")?;

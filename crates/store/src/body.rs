@@ -5,7 +5,7 @@
 //! big enough to train one; later imports reuse it (rows record which dictionary they used).
 
 use crate::osv::Advisory;
-use crate::read::MAX_RECORD_BYTES;
+use crate::read::max_record_bytes;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
@@ -116,7 +116,7 @@ impl Decoders {
         };
         // Frames from `bulk` record their size; never trust it beyond the import limit.
         let cap = zstd::bulk::Decompressor::upper_bound(body)
-            .filter(|&n| n as u64 <= MAX_RECORD_BYTES)
+            .filter(|&n| n as u64 <= max_record_bytes())
             .ok_or("stored advisory has no valid size")?;
         d.decompress(body, cap)
             .map_err(|e| format!("stored advisory does not decompress: {e}"))

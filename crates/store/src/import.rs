@@ -50,7 +50,7 @@ pub struct ImportSummary {
 /// not text), so re-importing the same data changes nothing. Withdrawn advisories are stored
 /// but never returned by lookups.
 ///
-/// Atomic: the first malformed record (or a record over [`crate::MAX_RECORD_BYTES`]) aborts the
+/// Atomic: the first malformed record (or a record over the `feed-record` limit) aborts the
 /// whole import with [`Error::Input`] naming the file and line or zip entry, and the previous
 /// database stays as it was. One import at a time per cache dir ([`Error::Busy`] otherwise);
 /// readers are never blocked; other writers (scans storing layers and inventories) wait for it.

@@ -15,7 +15,9 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Longest an inventory body may decompress to (a hostile or corrupt row cannot exhaust memory).
-const MAX_BODY_BYTES: usize = 256 << 20;
+fn max_body_bytes() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::StoredInventory)
+}
 
 /// What identifies the artifact an inventory was taken from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,7 +195,8 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], key: &str) -> Result<T> {
         path: PathBuf::from(DB_FILE_NAME),
         message: format!("stored inventory {key}: {message}"),
     };
-    let json = zstd::bulk::decompress(bytes, MAX_BODY_BYTES).map_err(|e| corrupt(e.to_string()))?;
+    let json =
+        zstd::bulk::decompress(bytes, max_body_bytes()).map_err(|e| corrupt(e.to_string()))?;
     serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))
 }
 

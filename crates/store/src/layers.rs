@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// A cached value larger than this after decompression is treated as corrupt.
-const MAX_VALUE_BYTES: usize = 512 << 20;
+fn max_value_bytes() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::CacheValue)
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("layer cache {}: {message}", path.display())]
@@ -65,11 +67,11 @@ impl LayerCache {
         let mut out = Vec::new();
         let decoder = zstd::Decoder::new(compressed.as_slice()).map_err(|e| self.fail(e))?;
         std::io::Read::read_to_end(
-            &mut std::io::Read::take(decoder, MAX_VALUE_BYTES as u64 + 1),
+            &mut std::io::Read::take(decoder, max_value_bytes() as u64 + 1),
             &mut out,
         )
         .map_err(|e| self.fail(format!("corrupt entry for {diff_id}: {e}")))?;
-        if out.len() > MAX_VALUE_BYTES {
+        if out.len() > max_value_bytes() {
             return Err(self.fail(format!("entry for {diff_id} is implausibly large")));
         }
         Ok(Some(out))

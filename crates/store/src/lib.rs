@@ -35,7 +35,6 @@ pub use info::{DbInfo, EcosystemInfo, FeedInfo};
 pub use inventories::{ArtifactKey, InventoryStore, StoredInventory};
 pub use layers::{LayerCache, LayerCacheError};
 pub use osv::Advisory;
-pub use read::{MAX_FEED_BYTES, MAX_JSON_DOCUMENT_BYTES, MAX_RECORD_BYTES, MAX_ZIP_ENTRIES};
 pub use schema::{name_key, DB_FILE_NAME, SCHEMA_VERSION};
 pub use store::Store;
-pub use update::{update, update_with_limit, DEFAULT_BASE_URL, MAX_DOWNLOAD_BYTES};
+pub use update::{update, update_with_limit, DEFAULT_BASE_URL};

@@ -11,14 +11,22 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// Largest single advisory accepted (the biggest real ones are a few hundred KiB).
-pub const MAX_RECORD_BYTES: u64 = 16 << 20;
+pub(crate) fn max_record_bytes() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::FeedRecord)
+}
 /// Largest `.json` document (it is parsed whole); bigger collections should be JSONL.
-pub const MAX_JSON_DOCUMENT_BYTES: u64 = 256 << 20;
+pub(crate) fn max_json_document_bytes() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::FeedDocument)
+}
 /// More entries than any osv.dev archive has; stops a crafted zip from running forever.
-pub const MAX_ZIP_ENTRIES: usize = 5_000_000;
+pub(crate) fn max_zip_entries() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::FeedZipEntries)
+}
 /// Most bytes a `.zst` feed may decompress to (the real feeds are well under 100 MiB): a
 /// zstd bomb of newlines would otherwise keep an import busy for minutes.
-pub const MAX_FEED_BYTES: u64 = 1 << 30;
+pub(crate) fn max_feed_bytes() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::FeedBytes)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -201,11 +209,15 @@ fn zip_feed(path: &Path) -> Result<Option<String>> {
         let Ok(entry) = archive.by_index(i) else {
             continue;
         };
-        if entry.is_dir() || entry.size() > MAX_RECORD_BYTES {
+        if entry.is_dir() || entry.size() > max_record_bytes() {
             continue;
         }
         let mut buf = Vec::new();
-        if entry.take(MAX_RECORD_BYTES).read_to_end(&mut buf).is_err() {
+        if entry
+            .take(max_record_bytes())
+            .read_to_end(&mut buf)
+            .is_err()
+        {
             continue;
         }
         if let Ok(head) = serde_json::from_slice::<Head>(&buf) {
@@ -236,7 +248,7 @@ pub(crate) fn read_records(file: &InputFile, sink: &mut Sink) -> Result<()> {
         let decoder = zstd::Decoder::new(f).map_err(Error::io(&file.path))?;
         Box::new(Capped {
             inner: decoder,
-            left: MAX_FEED_BYTES,
+            left: max_feed_bytes(),
         })
     } else {
         Box::new(f)
@@ -259,8 +271,9 @@ impl<R: Read> Read for Capped<R> {
         let n = self.inner.read(buf)?;
         self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
             std::io::Error::other(format!(
-                "decompresses to more than {} MiB, over the feed limit",
-                MAX_FEED_BYTES >> 20
+                "decompresses to more than {}, over the feed limit ({})",
+                inventory::limits::shown(inventory::limits::Limit::FeedBytes),
+                inventory::limits::hint(inventory::limits::Limit::FeedBytes)
             ))
         })?;
         Ok(n)
@@ -274,7 +287,11 @@ fn read_err(path: &Path, loc: Loc, e: std::io::Error) -> Error {
 fn too_big(path: &Path, loc: Loc, limit: u64) -> Error {
     Error::input(
         describe(path, loc),
-        format!("record is larger than the {} MiB limit", limit >> 20),
+        format!(
+            "record is larger than the {} limit ({})",
+            inventory::limits::format_value(limit, inventory::limits::Unit::Bytes),
+            inventory::limits::hint(inventory::limits::Limit::FeedRecord)
+        ),
     )
 }
 
@@ -298,14 +315,14 @@ fn read_jsonl(path: &Path, mut reader: impl BufRead, sink: &mut Sink) -> Result<
         }
         // Bounded: a missing newline in a huge stream must not be buffered whole.
         let n = (&mut reader)
-            .take(MAX_RECORD_BYTES + 1)
+            .take(max_record_bytes() + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|e| read_err(path, Loc::Line(line), e))?;
         if n == 0 {
             return Ok(());
         }
-        if buf.len() as u64 > MAX_RECORD_BYTES && buf.last() != Some(&b'\n') {
-            return Err(too_big(path, Loc::Line(line), MAX_RECORD_BYTES));
+        if buf.len() as u64 > max_record_bytes() && buf.last() != Some(&b'\n') {
+            return Err(too_big(path, Loc::Line(line), max_record_bytes()));
         }
         let rec = buf.trim_ascii();
         if !rec.is_empty() && sink(rec, Loc::Line(line))?.is_break() {
@@ -317,15 +334,16 @@ fn read_jsonl(path: &Path, mut reader: impl BufRead, sink: &mut Sink) -> Result<
 fn read_json(path: &Path, reader: impl Read, sink: &mut Sink) -> Result<()> {
     let mut buf = Vec::new();
     reader
-        .take(MAX_JSON_DOCUMENT_BYTES + 1)
+        .take(max_json_document_bytes() + 1)
         .read_to_end(&mut buf)
         .map_err(|e| read_err(path, Loc::Whole, e))?;
-    if buf.len() as u64 > MAX_JSON_DOCUMENT_BYTES {
+    if buf.len() as u64 > max_json_document_bytes() {
         return Err(Error::input(
             describe(path, Loc::Whole),
             format!(
-                "JSON document is larger than {} MiB; split it or use JSONL (one record a line)",
-                MAX_JSON_DOCUMENT_BYTES >> 20
+                "JSON document is larger than {}; split it, use JSONL (one record a line) or {}",
+                inventory::limits::shown(inventory::limits::Limit::FeedDocument),
+                inventory::limits::hint(inventory::limits::Limit::FeedDocument)
             ),
         ));
     }
@@ -334,8 +352,8 @@ fn read_json(path: &Path, reader: impl Read, sink: &mut Sink) -> Result<()> {
         .unwrap_or(&buf)
         .trim_ascii();
     if doc.first() != Some(&b'[') {
-        if doc.len() as u64 > MAX_RECORD_BYTES {
-            return Err(too_big(path, Loc::Whole, MAX_RECORD_BYTES));
+        if doc.len() as u64 > max_record_bytes() {
+            return Err(too_big(path, Loc::Whole, max_record_bytes()));
         }
         return sink(doc, Loc::Whole).map(|_| ());
     }
@@ -347,8 +365,8 @@ fn read_json(path: &Path, reader: impl Read, sink: &mut Sink) -> Result<()> {
     })?;
     for (i, item) in items.iter().enumerate() {
         let bytes = item.get().as_bytes();
-        if bytes.len() as u64 > MAX_RECORD_BYTES {
-            return Err(too_big(path, Loc::Element(i), MAX_RECORD_BYTES));
+        if bytes.len() as u64 > max_record_bytes() {
+            return Err(too_big(path, Loc::Element(i), max_record_bytes()));
         }
         if sink(bytes, Loc::Element(i))?.is_break() {
             break;
@@ -359,12 +377,14 @@ fn read_json(path: &Path, reader: impl Read, sink: &mut Sink) -> Result<()> {
 
 fn read_zip(path: &Path, sink: &mut Sink) -> Result<()> {
     let mut archive = open_zip(path)?;
-    if archive.len() > MAX_ZIP_ENTRIES {
+    if archive.len() > max_zip_entries() {
         return Err(Error::input(
             path.display().to_string(),
             format!(
-                "zip has {} entries, over the limit of {MAX_ZIP_ENTRIES}",
-                archive.len()
+                "zip has {} entries, over the limit of {} ({})",
+                archive.len(),
+                max_zip_entries(),
+                inventory::limits::hint(inventory::limits::Limit::FeedZipEntries)
             ),
         ));
     }
@@ -383,23 +403,24 @@ fn read_zip(path: &Path, sink: &mut Sink) -> Result<()> {
         let loc = Loc::Entry(&name);
         // The declared size is checked first (cheap zip-bomb guard), the read is bounded anyway
         // because the header can lie.
-        if entry.size() > MAX_RECORD_BYTES {
+        if entry.size() > max_record_bytes() {
             return Err(Error::input(
                 describe(path, loc),
                 format!(
-                    "entry declares {} bytes uncompressed, over the {} MiB limit for one advisory",
+                    "entry declares {} bytes uncompressed, over the {} limit for one advisory ({})",
                     entry.size(),
-                    MAX_RECORD_BYTES >> 20
+                    inventory::limits::shown(inventory::limits::Limit::FeedRecord),
+                    inventory::limits::hint(inventory::limits::Limit::FeedRecord)
                 ),
             ));
         }
         buf.clear();
         entry
-            .take(MAX_RECORD_BYTES + 1)
+            .take(max_record_bytes() + 1)
             .read_to_end(&mut buf)
             .map_err(|e| read_err(path, loc, e))?;
-        if buf.len() as u64 > MAX_RECORD_BYTES {
-            return Err(too_big(path, loc, MAX_RECORD_BYTES));
+        if buf.len() as u64 > max_record_bytes() {
+            return Err(too_big(path, loc, max_record_bytes()));
         }
         if sink(buf.trim_ascii(), loc)?.is_break() {
             break;

@@ -12,7 +12,9 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
 /// Largest archive accepted (osv.dev's biggest, npm, is a few hundred MiB).
-pub const MAX_DOWNLOAD_BYTES: u64 = 4 << 30;
+pub fn max_download_bytes() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::Download)
+}
 
 /// Downloads `{base_url}/{ecosystem}/all.zip` for each ecosystem (osv.dev names: `Debian`,
 /// `PyPI`, `crates.io`, …) and imports them atomically; see [`crate::import()`].
@@ -26,7 +28,7 @@ pub fn update(
         cache_dir,
         base_url,
         ecosystems,
-        MAX_DOWNLOAD_BYTES,
+        max_download_bytes(),
         progress,
     )
 }

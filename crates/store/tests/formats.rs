@@ -217,11 +217,12 @@ fn bad_records_are_reported_with_their_place() {
     assert!(msg.contains("trunc.jsonl.zst:1"), "{msg}");
 
     // One record over the 16 MiB limit, as a JSONL line without a newline (not read whole).
-    let mut big = vec![b' '; store::MAX_RECORD_BYTES as usize + 10];
+    let mut big =
+        vec![b' '; inventory::limits::get_usize(inventory::limits::Limit::FeedRecord) + 10];
     big[0] = b'{';
     let msg = try_import("big.jsonl", &big);
     assert!(
-        msg.contains("big.jsonl:1") && msg.contains("16 MiB"),
+        msg.contains("big.jsonl:1") && msg.contains("16MiB"),
         "{msg}"
     );
 
@@ -233,7 +234,7 @@ fn bad_records_are_reported_with_their_place() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("bomb.zip!B-1.json") && err.contains("16 MiB"),
+        err.contains("bomb.zip!B-1.json") && err.contains("16MiB"),
         "{err}"
     );
 
@@ -257,7 +258,9 @@ fn a_zstd_feed_that_expands_past_the_limit_is_refused() {
     )
     .unwrap();
     let newlines = vec![b'\n'; 8 << 20];
-    for _ in 0..=(store::MAX_FEED_BYTES / newlines.len() as u64) {
+    for _ in
+        0..=(inventory::limits::get(inventory::limits::Limit::FeedBytes) / newlines.len() as u64)
+    {
         encoder.write_all(&newlines).unwrap();
     }
     encoder.finish().unwrap();

@@ -72,8 +72,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 32 << 20,
-            max_depth: 200,
-            max_nodes: 2_000_000,
+            max_depth: inventory::limits::get_usize(inventory::limits::Limit::YamlDepth),
+            max_nodes: inventory::limits::get_usize(inventory::limits::Limit::YamlNodes),
             max_scalar_bytes: 128 << 20,
         }
     }
@@ -340,7 +340,11 @@ impl Builder<'_> {
         if self.stack.len() >= self.limits.max_depth {
             return Err((
                 pos,
-                format!("nesting deeper than {} levels", self.limits.max_depth),
+                format!(
+                    "nesting deeper than {} levels ({})",
+                    self.limits.max_depth,
+                    inventory::limits::hint(inventory::limits::Limit::YamlDepth)
+                ),
             ));
         }
         self.charge(pos, 1, 0)
@@ -352,7 +356,10 @@ impl Builder<'_> {
         if self.nodes > self.limits.max_nodes || self.scalar_bytes > self.limits.max_scalar_bytes {
             return Err((
                 pos,
-                "document expands beyond the size limit (alias bomb?)".to_string(),
+                format!(
+                    "document expands beyond the size limit (alias bomb? {})",
+                    inventory::limits::hint(inventory::limits::Limit::YamlNodes)
+                ),
             ));
         }
         Ok(())

@@ -7,15 +7,12 @@ use goblin::elf::{Elf, ProgramHeader, SectionHeader};
 
 /// Executables smaller than this hold no buildinfo or dependency section worth reading.
 const MIN_EXECUTABLE: u64 = 1024;
-/// Executables are read whole into memory: larger ones are skipped.
-pub const MAX_EXECUTABLE: u64 = 512 << 20;
-
 /// Whether the pass should hand a file to a binary cataloger: an executable-looking regular
 /// file (any `x` bit, or a Windows `.exe`/`.dll`) of a plausible size. The magic is checked
-/// on the bytes.
+/// on the bytes. Large ones are bounded by the pass's file cap, which says what it skipped.
 pub fn wants_executable(file: &FileMeta) -> bool {
     let windows = file.path.ends_with(".exe") || file.path.ends_with(".dll");
-    (file.mode & 0o111 != 0 || windows) && (MIN_EXECUTABLE..=MAX_EXECUTABLE).contains(&file.size)
+    (file.mode & 0o111 != 0 || windows) && file.size >= MIN_EXECUTABLE
 }
 
 /// A file region: a section (named) or a loadable segment.

@@ -9,13 +9,21 @@ use inventory::{FileResult, Package};
 use std::io::{Cursor, Read};
 
 /// Archives inside archives deeper than this are refused (real ones nest 2 or 3 deep).
-const MAX_DEPTH: usize = 4;
+fn max_depth() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::ArchiveDepth)
+}
 /// Largest nested archive inflated (it is held in memory to be read as a zip).
-const MAX_NESTED: u64 = 128 << 20;
+fn max_nested() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::ArchiveNested)
+}
 /// Most bytes inflated for one top-level archive, nested archives included.
-const MAX_TOTAL: u64 = 512 << 20;
+fn max_total() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::ArchiveTotal)
+}
 /// Most entries one archive may list.
-const MAX_ENTRIES: usize = 200_000;
+fn max_entries() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::ArchiveEntries)
+}
 /// Largest pom.properties or MANIFEST.MF read.
 const MAX_METADATA: u64 = 1 << 20;
 
@@ -31,7 +39,7 @@ impl Analyzer for JavaArchiveCataloger {
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
-        let mut budget = MAX_TOTAL;
+        let mut budget = max_total();
         Ok(found(
             archive(path, content, 0, &mut budget).map_err(String::from)?,
         ))
@@ -76,10 +84,12 @@ pub fn archive(
 ) -> Result<Vec<Package>, ArchiveError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ArchiveError::Corrupt(format!("{location}: corrupt zip archive: {e}")))?;
-    if zip.len() > MAX_ENTRIES {
+    if zip.len() > max_entries() {
         return Err(ArchiveError::Refused(format!(
-            "{location}: {} zip entries, limit {MAX_ENTRIES}",
-            zip.len()
+            "{location}: {} zip entries, over {} ({})",
+            zip.len(),
+            max_entries(),
+            inventory::limits::hint(inventory::limits::Limit::ArchiveEntries)
         )));
     }
     let mut poms = Vec::new();
@@ -99,12 +109,14 @@ pub fn archive(
             manifest = Some(read(&mut entry, &name, location, MAX_METADATA, budget)?);
         } else if is_archive(&name) {
             let inner_location = format!("{location}!{name}");
-            if depth + 1 > MAX_DEPTH {
+            if depth + 1 > max_depth() {
                 return Err(ArchiveError::Refused(format!(
-                    "{inner_location}: archives nested deeper than {MAX_DEPTH} levels"
+                    "{inner_location}: archives nested deeper than {} levels ({})",
+                    max_depth(),
+                    inventory::limits::hint(inventory::limits::Limit::ArchiveDepth)
                 )));
             }
-            let inner = read(&mut entry, &name, location, MAX_NESTED, budget)?;
+            let inner = read(&mut entry, &name, location, max_nested(), budget)?;
             match archive(&inner_location, &inner, depth + 1, budget) {
                 Ok(found) => nested_packages.extend(found),
                 // A damaged jar inside a good war still names a library by its file name.
@@ -259,7 +271,7 @@ mod tests {
     }
 
     fn purls(path: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
-        let mut budget = MAX_TOTAL;
+        let mut budget = max_total();
         Ok(archive(path, bytes, 0, &mut budget)
             .map_err(String::from)?
             .into_iter()
@@ -304,7 +316,7 @@ mod tests {
     fn nesting_is_bounded() {
         let pom = b"groupId=g\nartifactId=a\nversion=1\n";
         let mut jar = zip_of(&[("META-INF/maven/g/a/pom.properties", pom)]);
-        for level in 0..MAX_DEPTH {
+        for level in 0..max_depth() {
             jar = zip_of(&[(&format!("lib/l{level}.jar"), &jar)]);
         }
         let found = purls("top.jar", &jar).unwrap();

@@ -28,7 +28,9 @@ pub mod ecosystem {
 }
 
 /// Largest manifest or lock file a cataloger parses; bigger ones are reported, not read.
-pub const MAX_MANIFEST_SIZE: usize = 64 << 20;
+pub fn max_manifest_size() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::ManifestFile)
+}
 
 /// The purl type for an ecosystem: `pypi`, `npm`, `golang`, `cargo`, `maven`, `gem`,
 /// `composer`, `nuget`.
@@ -108,12 +110,14 @@ pub fn found(packages: Vec<Package>) -> Vec<FileResult> {
 }
 
 /// The file as UTF-8 text (a leading BOM dropped), or an error naming the first bad byte;
-/// files over [`MAX_MANIFEST_SIZE`] are refused.
+/// files over `max_manifest_size()` are refused.
 pub fn text(content: &[u8]) -> Result<&str, String> {
-    if content.len() > MAX_MANIFEST_SIZE {
+    if content.len() > max_manifest_size() {
         return Err(format!(
-            "manifest too large ({} bytes, limit {MAX_MANIFEST_SIZE})",
-            content.len()
+            "manifest too large ({} bytes, over {}; {})",
+            content.len(),
+            max_manifest_size(),
+            inventory::limits::hint(inventory::limits::Limit::ManifestFile)
         ));
     }
     let text = std::str::from_utf8(content)
@@ -394,7 +398,7 @@ mod tests {
                 );
             }
         }
-        let huge = vec![b' '; MAX_MANIFEST_SIZE + 1];
+        let huge = vec![b' '; max_manifest_size() + 1];
         assert!(text(&huge).is_err());
         // Names with control characters or absurd lengths are not packages.
         assert!(!plausible("a\nb", "1"));

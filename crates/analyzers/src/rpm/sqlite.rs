@@ -5,7 +5,9 @@ use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use std::io::Read;
 
 /// More rows than any real system has; a bound on work for crafted files.
-const MAX_ROWS: usize = 200_000;
+fn max_rows() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::RpmRows)
+}
 
 pub fn is_sqlite(data: &[u8]) -> bool {
     data.starts_with(b"SQLite format 3\0")
@@ -53,8 +55,12 @@ pub fn blobs(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut rows = stmt.query([]).map_err(err)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(err)? {
-        if out.len() == MAX_ROWS {
-            return Err(format!("rpm sqlite: more than {MAX_ROWS} packages"));
+        if out.len() == max_rows() {
+            return Err(format!(
+                "rpm sqlite: more than {} packages ({})",
+                max_rows(),
+                inventory::limits::hint(inventory::limits::Limit::RpmRows)
+            ));
         }
         let blob: Vec<u8> = row.get(0).map_err(err)?;
         out.push(blob);

@@ -11,9 +11,9 @@ use yaml_tree::{Limits, Node, Value};
 
 /// Documents nest no deeper than this; more is hostile. Aliases can stack subtrees deeper than
 /// the parser's limit, so the walk checks it too.
-const MAX_DEPTH: usize = 64;
-/// Nodes per stream; bounds memory on hostile input.
-const MAX_NODES: usize = 500_000;
+fn max_depth() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::YamlDepth)
+}
 
 /// Secrets in a manifest with the built-in rules. `Err` when the text is not YAML/JSON.
 pub fn scan_manifest(file: &str, text: &str) -> Result<Vec<Secret>, String> {
@@ -34,12 +34,8 @@ fn text(node: &Node) -> Option<(&str, usize)> {
 impl SecretAnalyzer {
     /// Secrets in a manifest with this analyzer's rules and allow-lists.
     pub fn scan_manifest(&self, file: &str, text: &str) -> Result<Vec<Secret>, String> {
-        let limits = Limits {
-            max_depth: MAX_DEPTH,
-            max_nodes: MAX_NODES,
-            ..Limits::default()
-        };
-        let documents = yaml_tree::parse(file, text, &limits).map_err(|e| e.to_string())?;
+        let documents =
+            yaml_tree::parse(file, text, &Limits::default()).map_err(|e| e.to_string())?;
         let mut found = Vec::new();
         for document in &documents {
             self.document(file, document, &mut found);
@@ -79,7 +75,7 @@ impl SecretAnalyzer {
 
     /// Container `env` lists and compose `environment` anywhere in the document.
     fn walk(&self, file: &str, node: &Node, depth: usize, found: &mut Vec<Secret>) {
-        if depth > MAX_DEPTH {
+        if depth > max_depth() {
             return;
         }
         match &node.value {

@@ -16,6 +16,7 @@ pub use manifest::scan_manifest;
 pub use scanner::{mask, Scanner};
 
 use artifact::{Analyzer, FileMeta};
+use inventory::limits::{self, Limit};
 use inventory::{FileResult, Secret};
 use rule::Rule;
 use std::sync::Arc;
@@ -63,12 +64,18 @@ impl SecretAnalyzer {
     /// Secrets in a text that is not a file of the artifact (config, history, manifests):
     /// no path allow-list, no binary sniffing.
     pub fn scan_text(&self, file: &str, text: &[u8]) -> Vec<Secret> {
+        self.scan_capped(file, text).0
+    }
+
+    /// The secrets, and whether the `secret-findings` limit cut them short.
+    fn scan_capped(&self, file: &str, text: &[u8]) -> (Vec<Secret>, bool) {
         let rules = self.scanner.rules();
-        self.scanner
-            .scan(text)
+        let (hits, capped) = self.scanner.scan_capped(text);
+        let secrets = hits
             .into_iter()
             .map(|hit| scanner::to_secret(&rules[hit.rule], hit, file))
-            .collect()
+            .collect();
+        (secrets, capped)
     }
 }
 
@@ -99,12 +106,21 @@ impl Analyzer for SecretAnalyzer {
         if Scanner::is_binary(content) {
             return Ok(Vec::new());
         }
-        let secrets = self.scan_text(path, content);
-        Ok(if secrets.is_empty() {
-            Vec::new()
-        } else {
-            vec![FileResult::Secrets { secrets }]
-        })
+        let (secrets, capped) = self.scan_capped(path, content);
+        let mut found = Vec::new();
+        if capped {
+            let limit = Limit::SecretFindings;
+            let message = format!(
+                "more than {} secrets in one file; only the first are reported ({})",
+                limits::get(limit),
+                limits::hint(limit)
+            );
+            found.push(FileResult::Warning { message });
+        }
+        if !secrets.is_empty() {
+            found.push(FileResult::Secrets { secrets });
+        }
+        Ok(found)
     }
 }
 

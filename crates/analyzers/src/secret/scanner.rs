@@ -15,7 +15,9 @@ const BLOCK_AFTER: usize = 64 << 10;
 /// Bytes sniffed for a NUL to tell binaries from text.
 const SNIFF: usize = 8 << 10;
 /// A file with more findings than this is a key dump or a generated file: stop there.
-const MAX_FINDINGS: usize = 1000;
+fn max_findings() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::SecretFindings)
+}
 
 pub struct Scanner {
     rules: Vec<Rule>,
@@ -97,6 +99,11 @@ impl Scanner {
 
     /// Every secret in `text`, by rule, line and masked value.
     pub fn scan(&self, text: &[u8]) -> Vec<Hit> {
+        self.scan_capped(text).0
+    }
+
+    /// The secrets in `text`, and whether the `secret-findings` limit cut the list short.
+    pub fn scan_capped(&self, text: &[u8]) -> (Vec<Hit>, bool) {
         // (rule, start, end) windows to run each rule's regex over.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         for m in self.keywords.find_overlapping_iter(text) {
@@ -122,7 +129,7 @@ impl Scanner {
         let mut found: Vec<(usize, usize)> = Vec::new(); // (offset, rule)
         let mut masked: Vec<(String, usize)> = Vec::new(); // (mask, end offset)
         let mut i = 0;
-        while i < windows.len() && found.len() < MAX_FINDINGS {
+        while i < windows.len() && found.len() < max_findings() {
             let (rule, start, mut end) = windows[i];
             i += 1;
             // Merge overlapping windows of the same rule so each byte is matched once.
@@ -135,6 +142,7 @@ impl Scanner {
             }
             self.run_rule(rule, text, start, end, &mut found, &mut masked);
         }
+        let capped = found.len() >= max_findings();
         let mut order: Vec<usize> = (0..found.len()).collect();
         order.sort_by_key(|&k| found[k]);
         // One secret, one finding: where rules agree on a value, the first (most specific;
@@ -162,7 +170,7 @@ impl Scanner {
             });
         }
         hits.dedup();
-        hits
+        (hits, capped)
     }
 
     fn run_rule(

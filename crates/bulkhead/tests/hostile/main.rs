@@ -5,6 +5,7 @@
 mod common;
 mod documents;
 mod layers;
+mod limits;
 mod trees;
 
 use common::*;
@@ -475,7 +476,8 @@ fn an_oversized_long_name_fails_before_it_is_read_into_memory() {
     );
     let (code, _, err) = scan(&layout, &["--scanners", "secret"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("over the 1 MiB limit"), "{err}");
+    assert!(err.contains("over the 1MiB limit"), "{err}");
+    assert!(err.contains("--limit tar-header="), "{err}");
 }
 
 #[test]

@@ -61,7 +61,9 @@ fn directories_nested_past_the_limit_are_skipped_with_a_warning() {
         &dir.path().join("cache"),
     ));
     assert!(report["secrets"].as_array().unwrap().is_empty());
-    assert!(report["warnings"].to_string().contains("nested too deep"));
+    assert!(report["warnings"]
+        .to_string()
+        .contains("nested more than 64 levels deep"));
 }
 
 #[test]

@@ -119,14 +119,16 @@ impl VersionError {
 }
 
 /// Longest accepted version string, in bytes.
-pub const MAX_LEN: usize = 1024;
+pub fn max_len() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::VersionLength)
+}
 
 /// Orders `a` against `b` under `scheme`. Both strings are validated first, so an invalid
 /// version is always reported, even when the other side would decide the order early.
 pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionError> {
     // Real versions are short; the cap bounds the work and Maven's nesting depth.
     for v in [a, b] {
-        if v.len() > MAX_LEN {
+        if v.len() > max_len() {
             let head: String = v.chars().take(64).chain(['…']).collect();
             return Err(VersionError::new(
                 scheme,
@@ -277,10 +279,10 @@ mod tests {
     #[test]
     fn long_input_is_bounded() {
         // Maven nests a list per `-` and per digit/letter switch; the cap keeps that shallow.
-        let deep = "1-".repeat(MAX_LEN / 2);
-        let nested = "a1".repeat(MAX_LEN / 2);
+        let deep = "1-".repeat(max_len() / 2);
+        let nested = "a1".repeat(max_len() / 2);
         assert!(compare(Scheme::Maven, &deep, &nested).is_ok());
-        let long = "1.".repeat(MAX_LEN) + "1";
+        let long = "1.".repeat(max_len()) + "1";
         for scheme in ALL {
             let err = compare(scheme, &long, "1").unwrap_err();
             assert!(err.version.len() < 100);

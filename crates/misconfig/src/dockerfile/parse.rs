@@ -28,8 +28,12 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Bounds on hostile input.
-const MAX_INSTRUCTIONS: usize = 20_000;
-const MAX_HEREDOCS: usize = 16;
+fn max_instructions() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::DockerfileInstructions)
+}
+fn max_heredocs() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::Heredocs)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heredoc {
@@ -210,8 +214,13 @@ pub fn parse(file: &str, text: &str) -> Result<Dockerfile, ConfigError> {
         let mut heredocs = Vec::new();
         if json.is_none() && matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
             for (delimiter, strip_tabs) in heredoc_starts(&args) {
-                if heredocs.len() == MAX_HEREDOCS {
-                    return Err(error(file, start + 1, column, "too many heredocs"));
+                if heredocs.len() == max_heredocs() {
+                    let message = format!(
+                        "more than {} heredocs ({})",
+                        max_heredocs(),
+                        inventory::limits::hint(inventory::limits::Limit::Heredocs)
+                    );
+                    return Err(error(file, start + 1, column, message));
                 }
                 let mut body = String::new();
                 loop {
@@ -269,8 +278,13 @@ pub fn parse(file: &str, text: &str) -> Result<Dockerfile, ConfigError> {
                 global_args.push((name, value.unwrap_or_default()));
             }
         }
-        if df.instructions.len() == MAX_INSTRUCTIONS {
-            return Err(error(file, start + 1, column, "too many instructions"));
+        if df.instructions.len() == max_instructions() {
+            let message = format!(
+                "more than {} instructions ({})",
+                max_instructions(),
+                inventory::limits::hint(inventory::limits::Limit::DockerfileInstructions)
+            );
+            return Err(error(file, start + 1, column, message));
         }
         df.instructions.push(Instruction {
             keyword,

@@ -15,7 +15,9 @@ use std::cmp::Ordering;
 use std::path::Path;
 
 /// VEX documents are small; a larger file is refused rather than read.
-const MAX_VEX_BYTES: u64 = 64 << 20;
+fn max_vex_bytes() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::VexBytes)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -106,11 +108,15 @@ fn read(path: &Path) -> Result<Vec<Statement>, String> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     let mut bytes = Vec::new();
-    file.take(MAX_VEX_BYTES + 1)
+    file.take(max_vex_bytes() + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
-    if bytes.len() as u64 > MAX_VEX_BYTES {
-        return Err(format!("{name}: larger than {MAX_VEX_BYTES} bytes"));
+    if bytes.len() as u64 > max_vex_bytes() {
+        return Err(format!(
+            "{name}: larger than {} bytes ({})",
+            max_vex_bytes(),
+            inventory::limits::hint(inventory::limits::Limit::VexBytes)
+        ));
     }
     let doc: Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("{name}: not JSON: {e}"))?;

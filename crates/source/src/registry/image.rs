@@ -7,7 +7,9 @@ use crate::{BlobStore, Image, Result, SelectOptions, SourceError};
 use std::io::Read;
 
 /// Indexes may nest (rarely); more than this is hostile.
-const MAX_INDEX_DEPTH: u8 = 4;
+fn max_index_depth() -> u8 {
+    u8::try_from(inventory::limits::get(inventory::limits::Limit::IndexDepth)).unwrap_or(u8::MAX)
+}
 
 /// Serves the layers of one repository straight from the registry.
 pub struct RegistryBlobs {
@@ -40,10 +42,14 @@ pub fn open(
             break;
         }
         let what = format!("image index {}@{}", reference.name(), fetched.digest);
-        if depth >= MAX_INDEX_DEPTH {
+        if depth >= max_index_depth() {
             return Err(Error::Invalid {
                 what,
-                message: format!("indexes nested more than {MAX_INDEX_DEPTH} deep"),
+                message: format!(
+                    "indexes nested more than {} deep ({})",
+                    max_index_depth(),
+                    inventory::limits::hint(inventory::limits::Limit::IndexDepth)
+                ),
             }
             .into());
         }

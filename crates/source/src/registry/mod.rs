@@ -25,8 +25,12 @@ pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
-const MAX_REDIRECTS: u32 = 5;
-const MAX_TAG_PAGES: usize = 100;
+fn max_redirects() -> u32 {
+    u32::try_from(inventory::limits::get(inventory::limits::Limit::Redirects)).unwrap_or(u32::MAX)
+}
+fn max_tag_pages() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::TagPages)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -74,7 +78,7 @@ impl Default for RegistryOptions {
         RegistryOptions {
             insecure: false,
             platform: Platform::parse("linux/amd64").expect("valid default platform"),
-            max_document_size: 8 << 20,
+            max_document_size: inventory::limits::get(inventory::limits::Limit::Document),
             credentials: None,
             docker_config: None,
         }
@@ -113,7 +117,7 @@ impl Client {
             .http_status_as_error(false)
             .https_only(!options.insecure)
             .tls_config(tls.build())
-            .max_redirects(MAX_REDIRECTS)
+            .max_redirects(max_redirects())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(120)))
             .timeout_per_read(Some(Duration::from_secs(120)))
@@ -323,7 +327,7 @@ impl Client {
         }
         let mut tags = Vec::new();
         let mut url = self.url("tags/list");
-        for _ in 0..MAX_TAG_PAGES {
+        for _ in 0..max_tag_pages() {
             let what = format!("tags of {}", self.reference.name());
             let mut resp = self.get(&url, Some("application/json"))?;
             self.expect_ok(&resp, &url, &what)?;

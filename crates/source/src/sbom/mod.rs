@@ -1,7 +1,7 @@
 //! SBOMs as a source: CycloneDX (1.4–1.7) and SPDX (2.2–2.3) JSON documents, ours, syft's or
 //! trivy's, read into an [`Inventory`] from their purls, so they are matched like an image.
 //!
-//! Input is untrusted: the file is read up to [`MAX_SBOM_BYTES`], serde_json's recursion limit
+//! Input is untrusted: the file is read up to `max_sbom_bytes()`, serde_json's recursion limit
 //! (128) bounds nesting, nested CycloneDX components are flattened iteratively, and a component
 //! with a bad or unsupported purl becomes a warning, never a failure of the whole document.
 
@@ -16,10 +16,14 @@ use std::io::Read;
 use std::path::Path;
 
 /// The largest SBOM read (syft's SBOM of a 2 GB image with 5,000 packages is about 20 MB).
-pub const MAX_SBOM_BYTES: u64 = 256 << 20;
+pub fn max_sbom_bytes() -> u64 {
+    inventory::limits::get(inventory::limits::Limit::SbomBytes)
+}
 
 /// Most packages one SBOM may list.
-pub const MAX_SBOM_PACKAGES: usize = 500_000;
+pub fn max_sbom_packages() -> usize {
+    inventory::limits::get_usize(inventory::limits::Limit::SbomPackages)
+}
 
 std::thread_local! {
     /// Components (or packages) parsed so far in the document being read.
@@ -27,7 +31,7 @@ std::thread_local! {
 }
 
 /// `deserialize_with` for the component and package arrays: counts every element as it is
-/// parsed and stops the document past [`MAX_SBOM_PACKAGES`] — before the rest is allocated (a
+/// parsed and stops the document past `max_sbom_packages()` — before the rest is allocated (a
 /// million components used to be parsed whole, 746 MB, and only then refused).
 pub(super) fn bounded<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
 where
@@ -50,9 +54,11 @@ where
                     n.set(n.get() + 1);
                     n.get()
                 });
-                if parsed > MAX_SBOM_PACKAGES {
+                if parsed > max_sbom_packages() {
                     return Err(serde::de::Error::custom(format!(
-                        "more than {MAX_SBOM_PACKAGES} components or packages; refusing to read it"
+                        "more than {} components or packages; refusing to read it ({})",
+                        max_sbom_packages(),
+                        inventory::limits::hint(inventory::limits::Limit::SbomPackages)
                     )));
                 }
                 out.push(item);
@@ -80,15 +86,16 @@ pub fn read_sbom(path: &Path) -> Result<Sbom> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path).map_err(io_err(&shown))?;
     let mut bytes = Vec::new();
-    file.take(MAX_SBOM_BYTES + 1)
+    file.take(max_sbom_bytes() + 1)
         .read_to_end(&mut bytes)
         .map_err(io_err(&shown))?;
-    if bytes.len() as u64 > MAX_SBOM_BYTES {
+    if bytes.len() as u64 > max_sbom_bytes() {
         return Err(invalid(
             &shown,
             format!(
-                "larger than {} MiB; refusing to read it",
-                MAX_SBOM_BYTES >> 20
+                "larger than {}; refusing to read it ({})",
+                inventory::limits::shown(inventory::limits::Limit::SbomBytes),
+                inventory::limits::hint(inventory::limits::Limit::SbomBytes)
             ),
         ));
     }
@@ -118,10 +125,14 @@ pub fn parse_sbom(bytes: &[u8], shown: &str) -> Result<Sbom> {
         }
     };
     let inventory = &mut sbom.inventory;
-    if inventory.packages.len() > MAX_SBOM_PACKAGES {
+    if inventory.packages.len() > max_sbom_packages() {
         return Err(invalid(
             shown,
-            format!("more than {MAX_SBOM_PACKAGES} packages; refusing to read it"),
+            format!(
+                "more than {} packages; refusing to read it ({})",
+                max_sbom_packages(),
+                inventory::limits::hint(inventory::limits::Limit::SbomPackages)
+            ),
         ));
     }
     // Without an OS component, the distro qualifier of the OS packages' purls says it.
@@ -339,7 +350,7 @@ mod bounded_tests {
         let component = r#"{"type":"library","name":"a"},"#;
         let mut doc =
             String::from(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":["#);
-        doc.push_str(&component.repeat(MAX_SBOM_PACKAGES + 1));
+        doc.push_str(&component.repeat(max_sbom_packages() + 1));
         doc.push_str(r#"{"type":"library","name":"z"}]}"#);
         let err = parse_sbom(doc.as_bytes(), "big.cdx.json").unwrap_err();
         assert!(
@@ -349,7 +360,7 @@ mod bounded_tests {
         // SPDX packages too.
         let package = r#"{"SPDXID":"SPDXRef-a","name":"a"},"#;
         let mut doc = String::from(r#"{"spdxVersion":"SPDX-2.3","packages":["#);
-        doc.push_str(&package.repeat(MAX_SBOM_PACKAGES + 1));
+        doc.push_str(&package.repeat(max_sbom_packages() + 1));
         doc.push_str(r#"{"SPDXID":"SPDXRef-z","name":"z"}]}"#);
         let err = parse_sbom(doc.as_bytes(), "big.spdx.json").unwrap_err();
         assert!(
