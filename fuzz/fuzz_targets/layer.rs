@@ -47,6 +47,6 @@ fuzz_target!(|data: &[u8]| {
     };
     // The diff_id never matches: the walk and the analyzers still run before that is found.
     if let Ok(layers) = artifact::analyze_image(&image, &Blob(data.to_vec()), &chosen, limits, &Quiet) {
-        let _ = artifact::squash(&layers);
+        let _ = artifact::squash(layers);
     }
 });

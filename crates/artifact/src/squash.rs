@@ -4,10 +4,55 @@
 use crate::paths::Deletions;
 use crate::LayerResult;
 use inventory::{FileResult, Inventory, Package, Secret};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The squashed inventory: what a container started from this image would hold.
-pub fn squash(layers: &[LayerResult]) -> Inventory {
+/// The squashed inventory: what a container started from this image would hold. The
+/// packages are moved out of the layer results, not copied: a lock file of half a million
+/// packages is held once.
+pub fn squash(mut layers: Vec<LayerResult>) -> Inventory {
+    let (mut inventory, moves, dpkg_licenses) = view(&layers);
+    let layer_refs: Vec<_> = layers.iter().map(|l| l.layer.clone()).collect();
+    for (path, top, introduced) in moves {
+        let Some(found) = layers[top].files.get_mut(&path) else {
+            continue;
+        };
+        let mut introduced = introduced.into_iter();
+        for result in found.iter_mut() {
+            if let FileResult::Packages { packages, .. } = result {
+                let mut taken = std::mem::take(packages);
+                for package in &mut taken {
+                    let from = introduced.next().unwrap_or(top);
+                    if package.layer.is_none() {
+                        package.layer = layer_refs[from].clone();
+                    }
+                }
+                if inventory.packages.is_empty() {
+                    inventory.packages = taken; // one big lock file: no second array
+                } else {
+                    inventory.packages.append(&mut taken);
+                }
+            }
+        }
+    }
+    // Copyright files and the status database are separate files, possibly in separate
+    // layers: join them once the final view is known.
+    for package in &mut inventory.packages {
+        if package.ecosystem == "dpkg" && package.licenses.is_empty() {
+            if let Some(licenses) = dpkg_licenses.get(package.name.as_str()) {
+                package.licenses = licenses.clone();
+            }
+        }
+    }
+    inventory
+}
+
+/// A visible file's packages to move: its path, the layer holding the visible copy, and for
+/// each package the layer that introduced it.
+type Move = (String, usize, Vec<usize>);
+
+/// Everything of the final view but its packages, where those are, and the licences the
+/// visible Debian copyright files name (by package).
+fn view(layers: &[LayerResult]) -> (Inventory, Vec<Move>, HashMap<String, Vec<String>>) {
     // path → index of the layer whose copy is visible
     let mut visible: BTreeMap<&str, usize> = BTreeMap::new();
     let deletions: Vec<Deletions> = layers.iter().map(Deletions::new).collect();
@@ -21,8 +66,9 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
     }
 
     let mut inventory = Inventory::default();
+    let mut moves = Vec::new();
+    let mut dpkg_licenses = HashMap::new();
     let mut os_priority = 0;
-    let mut dpkg_licenses: std::collections::HashMap<&str, &Vec<String>> = Default::default();
     for (path, &top) in &visible {
         for found in &layers[top].files[*path] {
             match found {
@@ -32,16 +78,16 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                         os_priority = *priority;
                     }
                 }
-                FileResult::Secrets { .. } => {}
+                FileResult::Secrets { .. } | FileResult::Warning { .. } => {}
+                FileResult::Licenses { package, licenses } => {
+                    dpkg_licenses.insert(package.clone(), licenses.clone());
+                }
                 FileResult::Packages { packages, .. } => {
-                    for package in packages {
-                        let introduced = introduced_in(layers, &deletions, path, top, package);
-                        let mut package = package.clone();
-                        if package.layer.is_none() {
-                            package.layer = layers[introduced].layer.clone();
-                        }
-                        inventory.packages.push(package);
-                    }
+                    let introduced = packages
+                        .iter()
+                        .map(|package| introduced_in(layers, &deletions, path, top, package))
+                        .collect();
+                    moves.push((path.to_string(), top, introduced));
                 }
                 FileResult::FileMode { mode } => {
                     inventory.file_modes.push(inventory::FileModeEntry {
@@ -50,19 +96,6 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
                     })
                 }
                 FileResult::OwnedFiles { hashes } => inventory.owned_files.extend(hashes),
-                FileResult::Warning { .. } => {} // moved to the layer's warnings by the pass
-                FileResult::Licenses { package, licenses } => {
-                    dpkg_licenses.insert(package.as_str(), licenses);
-                }
-            }
-        }
-    }
-    // Copyright files and the status database are separate files, possibly in separate
-    // layers: join them once the final view is known.
-    for package in &mut inventory.packages {
-        if package.ecosystem == "dpkg" && package.licenses.is_empty() {
-            if let Some(licenses) = dpkg_licenses.get(package.name.as_str()) {
-                package.licenses = (*licenses).clone();
             }
         }
     }
@@ -73,7 +106,7 @@ pub fn squash(layers: &[LayerResult]) -> Inventory {
         .iter()
         .flat_map(|l| l.warnings.iter().cloned())
         .collect();
-    inventory
+    (inventory, moves, dpkg_licenses)
 }
 
 /// The lowest layer from which `package` at `path` has been present without a break.

@@ -91,7 +91,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
         )?,
         None => artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits, &bars)?,
     };
-    let mut inventory = artifact::squash(&layers);
+    let mut inventory = artifact::squash(layers);
     inventory
         .secrets
         .extend(config_secrets.into_iter().flatten());

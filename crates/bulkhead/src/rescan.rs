@@ -33,10 +33,10 @@ pub fn store_inventory(
     matches: &Matches,
 ) -> anyhow::Result<()> {
     let mut stored = InventoryStore::open(cache_dir)?;
-    let kept = Inventory {
-        os: inventory.os.clone(),
-        packages: inventory.packages.clone(),
-        ..Default::default()
+    let kept = Kept {
+        os: inventory.os.as_ref(),
+        packages: &inventory.packages,
+        warnings: [],
     };
     let key = ArtifactKey {
         key: key.to_string(),
@@ -47,6 +47,14 @@ pub fn store_inventory(
     let findings = finding_ids(&matches.vulnerabilities);
     stored.save(&key, &kept, &findings, &store::time::now_utc())?;
     Ok(())
+}
+
+/// What a stored inventory keeps, borrowed from the scan's (an [`Inventory`] when read back).
+#[derive(serde::Serialize)]
+struct Kept<'a> {
+    os: Option<&'a inventory::OsRelease>,
+    packages: &'a [inventory::Package],
+    warnings: [inventory::Warning; 0],
 }
 
 /// Inventories decoded and matched at a time: what a rescan holds at once, whatever the fleet.

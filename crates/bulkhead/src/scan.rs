@@ -375,7 +375,7 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
     };
     let limits = limits(tree.analysis, u64::MAX);
     let layer = artifact::analyze_tree(root, &analyzers, limits, &options)?;
-    let mut inventory = artifact::squash(std::slice::from_ref(&layer));
+    let mut inventory = artifact::squash(vec![layer]);
     let config = tree.analysis.wants(ScannerKind::Config);
     let misconfigurations = match tree.profile {
         Some(profile) if config => {

@@ -182,12 +182,16 @@ impl InventoryStore {
     }
 }
 
+/// JSON streamed into zstd: the uncompressed text of a large inventory is never held whole.
 fn encode<T: Serialize + ?Sized>(value: &T, path: &Path) -> Result<Vec<u8>> {
-    let json = serde_json::to_vec(value).map_err(|e| Error::Corrupt {
-        path: path.to_owned(),
-        message: e.to_string(),
+    let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).map_err(Error::io(path))?;
+    serde_json::to_writer(std::io::BufWriter::new(&mut encoder), value).map_err(|e| {
+        Error::Corrupt {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }
     })?;
-    zstd::bulk::compress(&json, 3).map_err(Error::io(path))
+    encoder.finish().map_err(Error::io(path))
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], key: &str) -> Result<T> {
