@@ -72,7 +72,8 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
         );
     }
     // Pass 1: every distinct package, matched once.
-    let (found, mut warnings) = match_distinct(&advisories, &all)?;
+    let distinct = match_distinct(&advisories, &all)?;
+    let mut warnings = distinct.warnings;
     let now = store::time::now_utc();
     let mut writer: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -93,10 +94,11 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
     // matched and then dropped.
     let mut summary = RescanSummary::default();
     let mut matched: Matched = Vec::new();
-    for batch in all.chunks(BATCH) {
+    for (batch, ids) in all.chunks(BATCH).zip(distinct.ids.chunks(BATCH)) {
         let results: Vec<anyhow::Result<(RescannedArtifact, Vec<String>)>> = batch
             .par_iter()
-            .map(|s| rematch(s, &s.inventory::<Inventory>()?, &found))
+            .zip(ids)
+            .map(|(s, ids)| rematch(s, ids.as_deref(), &distinct.found))
             .collect();
         let mut artifacts = Vec::with_capacity(batch.len());
         for (stored_inventory, result) in batch.iter().zip(results) {
@@ -121,7 +123,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
         free_in_background(artifacts);
     }
     stored.record_matches(&matched, &now)?;
-    free_in_background((matched, all, found));
+    free_in_background((matched, all, distinct.found, distinct.ids));
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     if !global.quiet {
         for warning in &warnings {
@@ -191,80 +193,93 @@ fn package_key(os: Option<&OsRelease>, p: &Package, key: &mut String) {
     );
 }
 
-/// The findings of each distinct package, with their ids.
-type Found = HashMap<String, Vec<(String, Vulnerability)>>;
+/// Pass 1's view of the fleet: the findings of each distinct package (by the id pass 1 gave
+/// it), and for each stored inventory, in order, the distinct-package id of each of its
+/// packages; `None` where the inventory could not be decoded (pass 2 reports it).
+struct Distinct {
+    found: Vec<Vec<(String, Vulnerability)>>,
+    ids: Vec<Option<Vec<u32>>>,
+    warnings: Vec<inventory::Warning>,
+}
 
 /// Stored inventories share most of their packages (same base images, same distro versions):
 /// each distinct package is matched once per OS release, in parallel chunks, and the findings
 /// are then handed to every inventory that holds it. Inventories are decoded a batch at a time
-/// and only the distinct packages are kept. An inventory that cannot be decoded is left to the
-/// second pass, which reports it.
-fn match_distinct(
-    advisories: &store::Store,
-    all: &[StoredInventory],
-) -> anyhow::Result<(Found, Vec<inventory::Warning>)> {
+/// and only the distinct packages are kept, with each inventory's list of ids: pass 2 decodes
+/// an inventory again only when it has new findings (to name their purl and layer).
+fn match_distinct(advisories: &store::Store, all: &[StoredInventory]) -> anyhow::Result<Distinct> {
     const CHUNK: usize = 256;
-    // Per OS: the OS and its distinct packages (with their keys).
-    type Group = (Option<OsRelease>, Vec<(String, Package)>);
+    // Per OS: the OS and its distinct packages (with their ids).
+    type Group = (Option<OsRelease>, Vec<(u32, Package)>);
     let mut groups: HashMap<Option<(String, String)>, Group> = HashMap::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut ids = Vec::with_capacity(all.len());
     let mut key = String::new();
     for batch in all.chunks(BATCH) {
-        let decoded: Vec<Inventory> = batch
+        let decoded: Vec<Option<Inventory>> = batch
             .par_iter()
-            .filter_map(|s| s.inventory::<Inventory>().ok())
+            .map(|s| s.inventory::<Inventory>().ok())
             .collect();
         for inventory in decoded {
+            let Some(inventory) = inventory else {
+                ids.push(None);
+                continue;
+            };
             let os_key = inventory
                 .os
                 .as_ref()
                 .map(|os| (os.family.clone(), os.version.clone()));
+            let mut own = Vec::with_capacity(inventory.packages.len());
             for p in inventory.packages {
                 package_key(inventory.os.as_ref(), &p, &mut key);
-                if !seen.contains(key.as_str()) {
-                    seen.insert(key.clone());
-                    groups
-                        .entry(os_key.clone())
-                        .or_insert_with(|| (inventory.os.clone(), Vec::new()))
-                        .1
-                        .push((key.clone(), p));
-                }
+                let id = match seen.get(key.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = u32::try_from(seen.len()).context("too many distinct packages")?;
+                        seen.insert(key.clone(), id);
+                        groups
+                            .entry(os_key.clone())
+                            .or_insert_with(|| (inventory.os.clone(), Vec::new()))
+                            .1
+                            .push((id, p));
+                        id
+                    }
+                };
+                own.push(id);
             }
+            ids.push(Some(own));
         }
     }
+    let distinct = seen.len();
     drop(seen);
-    let chunks: Vec<(Vec<String>, Inventory)> = groups
-        .into_values()
-        .flat_map(|(os, packages)| {
-            packages
-                .chunks(CHUNK)
-                .map(|chunk| {
-                    let inventory = Inventory {
-                        os: os.clone(),
-                        packages: chunk.iter().map(|(_, p)| p.clone()).collect(),
-                        ..Default::default()
-                    };
-                    (chunk.iter().map(|(k, _)| k.clone()).collect(), inventory)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut chunks: Vec<(Vec<u32>, Inventory)> = Vec::new();
+    for (os, packages) in groups.into_values() {
+        let mut packages = packages.into_iter().peekable();
+        while packages.peek().is_some() {
+            let (chunk_ids, packages): (Vec<u32>, Vec<Package>) =
+                packages.by_ref().take(CHUNK).unzip();
+            let inventory = Inventory {
+                os: os.clone(),
+                packages,
+                ..Default::default()
+            };
+            chunks.push((chunk_ids, inventory));
+        }
+    }
     let matched: Vec<Matches> = chunks
         .par_iter()
         .map(|(_, chunk)| matcher::match_inventory(advisories, chunk))
         .collect::<Result<_, _>>()?;
-    let mut found = Found::new();
+    let mut found = Vec::new();
+    found.resize_with(distinct, Vec::new);
     let mut warnings: Vec<inventory::Warning> = Vec::new();
-    for ((keys, chunk), matches) in chunks.iter().zip(matched) {
+    for ((chunk_ids, chunk), matches) in chunks.iter().zip(matched) {
         for v in matches.vulnerabilities {
             let index = chunk.packages.iter().position(|p| {
                 p.name == v.package && p.version == v.installed_version && p.purl == v.purl
             });
-            if let Some(key) = index.and_then(|i| keys.get(i)) {
-                found
-                    .entry(key.clone())
-                    .or_default()
-                    .push((finding_id(&v), v));
+            if let Some(&id) = index.and_then(|i| chunk_ids.get(i)) {
+                found[id as usize].push((finding_id(&v), v));
             }
         }
         for w in matches.warnings {
@@ -273,27 +288,47 @@ fn match_distinct(
             }
         }
     }
-    Ok((found, warnings))
+    Ok(Distinct {
+        found,
+        ids,
+        warnings,
+    })
 }
 
+/// Where each package of a stored inventory is, and nothing else: decoded for new findings.
+#[derive(serde::Deserialize)]
+struct Placed {
+    packages: Vec<PackagePlace>,
+}
+
+#[derive(serde::Deserialize)]
+struct PackagePlace {
+    purl: String,
+    layer: Option<inventory::LayerRef>,
+}
+
+/// One stored inventory's findings from its package ids; only an inventory with new findings
+/// is decoded again, for the purl and layer of the packages they concern.
 fn rematch(
     stored: &StoredInventory,
-    inventory: &Inventory,
-    found: &Found,
+    ids: Option<&[u32]>,
+    found: &[Vec<(String, Vulnerability)>],
 ) -> anyhow::Result<(RescannedArtifact, Vec<String>)> {
+    let Some(ids) = ids else {
+        // Pass 1 could not decode it: say why.
+        stored.inventory::<Inventory>()?;
+        anyhow::bail!("the stored inventory could not be read");
+    };
     let previous: HashSet<String> = stored.findings()?.into_iter().collect();
-    let os = inventory.os.as_ref();
     // Borrow the shared findings; only new ones are copied (with this inventory's purl/layer),
     // once sorted and deduplicated.
     let mut findings: Vec<&str> = Vec::new();
-    let mut key = String::new();
-    let mut new: Vec<(&Vulnerability, &Package)> = Vec::new();
-    for p in &inventory.packages {
-        package_key(os, p, &mut key);
-        for (id, v) in found.get(key.as_str()).into_iter().flatten() {
-            findings.push(id);
-            if !previous.contains(id.as_str()) {
-                new.push((v, p));
+    let mut new: Vec<(&Vulnerability, usize)> = Vec::new();
+    for (index, &id) in ids.iter().enumerate() {
+        for (finding, v) in &found[id as usize] {
+            findings.push(finding);
+            if !previous.contains(finding.as_str()) {
+                new.push((v, index));
             }
         }
     }
@@ -316,15 +351,21 @@ fn rematch(
     new.dedup_by(|(a, _), (b, _)| {
         (&a.id, &a.package, &a.installed_version) == (&b.id, &b.package, &b.installed_version)
     });
-    let new_vulnerabilities = new
-        .into_iter()
-        .map(|(v, p)| {
-            let mut v = v.clone();
-            v.purl.clone_from(&p.purl);
-            v.layer.clone_from(&p.layer);
-            v
-        })
-        .collect();
+    let new_vulnerabilities = if new.is_empty() {
+        Vec::new()
+    } else {
+        let placed: Placed = stored.inventory()?;
+        new.into_iter()
+            .map(|(v, index)| {
+                let mut v = v.clone();
+                if let Some(p) = placed.packages.get(index) {
+                    v.purl.clone_from(&p.purl);
+                    v.layer.clone_from(&p.layer);
+                }
+                v
+            })
+            .collect()
+    };
     let a = &stored.artifact;
     Ok((
         RescannedArtifact {
@@ -334,7 +375,7 @@ fn rematch(
             digest: a.digest.clone(),
             scanned_at: stored.scanned_at.clone(),
             previous_match: stored.matched_at.clone(),
-            packages: inventory.packages.len(),
+            packages: ids.len(),
             vulnerabilities: findings.len(),
             new_vulnerabilities,
             gone,
