@@ -60,6 +60,9 @@ pub enum Command {
     /// Scan a source tree (a project checkout): language packages, secrets, Dockerfiles,
     /// Kubernetes and compose files; honours .gitignore files, skips .git/
     Fs(crate::fs::FsArgs),
+    /// Audit the host containers run on (this machine, or --root a mounted disk): runtime and
+    /// kubelet settings, components and kernel with their CVEs, containers, escape paths
+    Host(crate::host::HostArgs),
     /// Check Dockerfiles, Kubernetes manifests and compose files for misconfigurations
     Config(ConfigArgs),
     /// List the bounds on what bulkhead reads, with their current values (set with --limit)
@@ -265,7 +268,7 @@ pub struct RegistryArgs {
     pub password: Option<String>,
 }
 
-fn exit_code(text: &str) -> Result<u8, String> {
+pub fn exit_code(text: &str) -> Result<u8, String> {
     let code: u8 = text
         .parse()
         .map_err(|_| format!("{text:?} is not an exit code (0-255)"))?;

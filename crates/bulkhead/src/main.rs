@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod db;
 mod fs;
+mod host;
 mod image;
 mod limits;
 mod output;
@@ -63,6 +64,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Fs(a) => Some(a.report.timeout),
         cli::Command::Sbom(a) => Some(a.report.timeout),
         cli::Command::Config(a) => Some(a.timeout),
+        cli::Command::Host(a) => Some(a.timeout),
         _ => None,
     };
     if let Some(timeout) = timeout {
@@ -73,6 +75,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Rootfs(args) => rootfs::run(&cli.global, &cache_dir, &args),
         cli::Command::Fs(args) => fs::run(&cli.global, &cache_dir, &args),
         cli::Command::Config(args) => config::run(&args),
+        cli::Command::Host(args) => host::run(&cli.global, &cache_dir, &args),
         cli::Command::Rules { id } => config::rules(id.as_deref()),
         cli::Command::Limits => limits::list(),
         cli::Command::Sbom(args) => sbom::run(&cli.global, &cache_dir, &args),

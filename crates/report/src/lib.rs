@@ -1,6 +1,7 @@
 //! Reports. [`Report`] is the one model every format renders; its JSON form is a public
 //! contract documented in `docs/json-report.md` — add fields, never rename them.
 
+mod host;
 mod integrity;
 mod json;
 mod misconfigurations;
@@ -12,6 +13,7 @@ pub mod suppress;
 mod table;
 mod text;
 
+pub use host::{write_host_json, write_host_table, ComponentVulnerability, HostReport};
 pub use integrity::{Integrity, IntegrityFinding, Resolved};
 
 pub use json::write_json;

@@ -1,0 +1,279 @@
+//! `bulkhead host` on a root built from Debian's real runc, containerd and docker.io packages
+//! (downloaded by .ci/setup-host.sh, unpacked with dpkg-deb, recorded in the root's dpkg
+//! database as dpkg would), configured through a systemd drop-in, daemon.json, a flag-only
+//! kubelet unit and Docker container state files written with moby's field names. Expected
+//! values come from the packages' own control data and the components' documented defaults.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn debs() -> Vec<PathBuf> {
+    let dir = std::env::var_os("BULKHEAD_HOST_DEBS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/bulkhead-ci/host-debs"));
+    let mut debs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    debs.retain(|p| p.extension().is_some_and(|e| e == "deb"));
+    debs.sort();
+    assert_eq!(
+        debs.len(),
+        3,
+        "run .ci/setup-host.sh (downloads runc, containerd and docker.io to {})",
+        dir.display()
+    );
+    debs
+}
+
+fn dpkg_deb(args: &[&str]) -> String {
+    let out = Command::new("dpkg-deb")
+        .args(args)
+        .output()
+        .expect("dpkg-deb");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Unpacks each package into `root` and records it as installed: its control fields in
+/// `var/lib/dpkg/status`, its files in `var/lib/dpkg/info/<package>.list`. Returns
+/// package → version.
+fn install(root: &Path, debs: &[PathBuf]) -> Vec<(String, String)> {
+    let info = root.join("var/lib/dpkg/info");
+    std::fs::create_dir_all(&info).unwrap();
+    let mut status = String::new();
+    let mut installed = Vec::new();
+    for deb in debs {
+        let deb = deb.to_str().unwrap();
+        dpkg_deb(&["-x", deb, root.to_str().unwrap()]);
+        let control = dpkg_deb(&["-f", deb]);
+        let name = dpkg_deb(&["-f", deb, "Package"]).trim().to_string();
+        let version = dpkg_deb(&["-f", deb, "Version"]).trim().to_string();
+        let mut stanza = String::new();
+        for line in control.lines() {
+            stanza.push_str(line);
+            stanza.push('\n');
+            if line.starts_with("Package:") {
+                stanza.push_str("Status: install ok installed\n");
+            }
+        }
+        status.push_str(&stanza);
+        status.push('\n');
+        // `dpkg-deb -c` lists `./usr/sbin/runc`; a .list file holds `/usr/sbin/runc`.
+        let list: String = dpkg_deb(&["-c", deb])
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(5))
+            .map(|p| p.trim_start_matches('.').trim_end_matches('/'))
+            .filter(|p| !p.is_empty())
+            .map(|p| format!("{p}\n"))
+            .collect();
+        std::fs::write(info.join(format!("{name}.list")), list).unwrap();
+        installed.push((name, version));
+    }
+    std::fs::write(root.join("var/lib/dpkg/status"), status).unwrap();
+    installed
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path.trim_start_matches('/'));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn chmod(root: &Path, path: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = root.join(path.trim_start_matches('/'));
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+const DROPIN: &str = "/etc/systemd/system/docker.service.d/override.conf";
+
+/// A Debian 12 node: the packages, a drop-in opening the API on TCP, a world-writable
+/// daemon.json, a flag-only kubelet and a privileged container mounting docker.sock.
+fn node(dir: &Path, container: &str) -> (PathBuf, Vec<(String, String)>) {
+    let root = dir.join("root");
+    let installed = install(&root, &debs());
+    write(
+        &root,
+        "/etc/os-release",
+        "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+    );
+    write(
+        &root,
+        DROPIN,
+        "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375 --containerd=/run/containerd/containerd.sock\n",
+    );
+    write(
+        &root,
+        "/etc/docker/daemon.json",
+        "{\n  \"icc\": false,\n  \"live-restore\": true\n}\n",
+    );
+    chmod(&root, "/etc/docker/daemon.json", 0o606);
+    write(
+        &root,
+        "/lib/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+    );
+    write(
+        &root,
+        "/var/lib/docker/containers/0123456789ab/config.v2.json",
+        r#"{"ID":"0123456789abcdef","Name":"/builder","State":{"Running":true},"Config":{"Image":"docker:27-cli","User":""},"MountPoints":{"/var/run/docker.sock":{"Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock","RW":true}}}"#,
+    );
+    write(
+        &root,
+        "/var/lib/docker/containers/0123456789ab/hostconfig.json",
+        container,
+    );
+    (root, installed)
+}
+
+fn host(root: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+    let args = [
+        &["host", "--format", "json", "--root", root.to_str().unwrap()],
+        extra,
+    ]
+    .concat();
+    // One import for the tests of this file, which run at once.
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let feeds = ["Debian-DSA-DLA.jsonl.zst", "Go.jsonl.zst"];
+    let cache = CACHE.get_or_init(|| imported_cache("host", &feeds));
+    let out = bulkhead(&args, cache);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("no JSON report: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), report)
+}
+
+fn finding<'a>(report: &'a Value, rule: &str) -> Option<&'a Value> {
+    report["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+}
+
+#[test]
+fn a_debian_node_with_its_runtime_packages_settings_and_containers() {
+    let dir = tempfile::tempdir().unwrap();
+    let privileged = r#"{"Privileged":true,"Binds":["/var/run/docker.sock:/var/run/docker.sock"],"NetworkMode":"bridge","PidMode":"","CapAdd":null,"CapDrop":null,"SecurityOpt":null}"#;
+    let (root, installed) = node(dir.path(), privileged);
+    let (code, report) = host(&root, &[]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["host"]["os"]["family"], "debian");
+
+    // Components come from the dpkg database, with the package's own version.
+    let components = report["components"].as_array().unwrap();
+    for (component, package) in [
+        ("runc", "runc"),
+        ("containerd", "containerd"),
+        ("dockerd", "docker.io"),
+    ] {
+        let version = &installed.iter().find(|(n, _)| n == package).unwrap().1;
+        let c = components
+            .iter()
+            .find(|c| c["name"] == component)
+            .unwrap_or_else(|| panic!("{component} in {components:?}"));
+        assert_eq!(c["source"], "dpkg");
+        assert_eq!(c["package"], package);
+        assert_eq!(c["version"], version.as_str());
+    }
+    let runc = components.iter().find(|c| c["name"] == "runc").unwrap();
+    assert!(
+        runc["path"].as_str().unwrap().ends_with("bin/runc"),
+        "{runc}"
+    );
+    // Package-owned Go binaries are matched through Debian's advisories only.
+    for v in report["vulnerabilities"].as_array().unwrap() {
+        assert_ne!(v["ecosystem"], "go", "{v}");
+        assert!(v["component"].is_string());
+    }
+
+    // The drop-in that opens the API on TCP, with its file and line.
+    let api = finding(&report, "BH-HOST-001").expect("BH-HOST-001");
+    assert_eq!(api["severity"], "CRITICAL");
+    assert_eq!(api["file"], DROPIN);
+    assert_eq!(api["line"], 3);
+    assert_eq!(api["value"], "tcp://0.0.0.0:2375");
+    assert_eq!(api["source"], "flag");
+    // daemon.json sets icc and live-restore: those checks pass; the defaults fail the rest.
+    assert!(finding(&report, "BH-HOST-002").is_none());
+    assert!(finding(&report, "BH-HOST-005").is_none());
+    let userns = finding(&report, "BH-HOST-003").unwrap();
+    assert_eq!(userns["source"], "default");
+    // 0606 sets the world-write bit: it fails "0644 or stricter" (606 < 644 as numbers).
+    let mode = report["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "BH-HOST-023" && f["file"] == "/etc/docker/daemon.json")
+        .expect("daemon.json mode");
+    assert!(
+        mode["value"].as_str().unwrap().starts_with("0606"),
+        "{mode}"
+    );
+
+    // A flag-only kubelet gets the legacy defaults, pointed at its unit file.
+    let unit = "/lib/systemd/system/kubelet.service";
+    for (rule, setting, value) in [
+        ("BH-HOST-040", "anonymous-auth", "true"),
+        ("BH-HOST-041", "authorization-mode", "AlwaysAllow"),
+        ("BH-HOST-043", "read-only-port", "10255"),
+    ] {
+        let f = finding(&report, rule).unwrap_or_else(|| panic!("{rule}"));
+        assert_eq!(f["setting"], setting);
+        assert_eq!(f["value"], value);
+        assert_eq!(f["source"], "default");
+        assert_eq!(f["file"], unit);
+    }
+
+    // The container and the escape paths its settings open.
+    let container = &report["containers"][0];
+    assert_eq!(container["name"], "builder");
+    assert_eq!(container["privileged"], true);
+    let paths: Vec<&str> = report["escape_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"privileged") && paths.contains(&"runtime-socket"),
+        "{paths:?}"
+    );
+
+    // --severity and --exit-code.
+    let (code, report) = host(&root, &["--severity", "CRITICAL", "--exit-code", "3"]);
+    assert_eq!(code, Some(3));
+    assert!(report["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "CRITICAL"));
+}
+
+#[test]
+fn an_unprivileged_container_without_the_socket_opens_no_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = r#"{"Privileged":false,"Binds":null,"CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"]}"#;
+    let (root, _) = node(dir.path(), plain);
+    // The mount point in config.v2.json is the only socket: remove it.
+    write(
+        &root,
+        "/var/lib/docker/containers/0123456789ab/config.v2.json",
+        r#"{"ID":"0123456789abcdef","Name":"/web","State":{"Running":false},"Config":{"Image":"nginx:1.27","User":"101"}}"#,
+    );
+    let (_, report) = host(&root, &[]);
+    assert_eq!(report["containers"][0]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(report["containers"][0]["no_new_privileges"], true);
+    assert!(
+        report["escape_paths"].as_array().unwrap().is_empty(),
+        "{}",
+        report["escape_paths"]
+    );
+}

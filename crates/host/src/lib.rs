@@ -1,0 +1,193 @@
+//! `bulkhead host`: audits the machine containers run on, from files and (on a live host)
+//! `/proc` and `/sys` — no daemon, no kubelet needs to answer. It builds each component's
+//! effective configuration with provenance, runs the host checks, finds the runtimes,
+//! orchestrator components and kernel with their versions, reads containers' state from disk,
+//! and ranks the escape paths their settings open.
+
+pub mod checks;
+pub mod components;
+pub mod containers;
+pub mod docker;
+pub mod escape;
+pub mod kubelet;
+pub mod root;
+pub mod settings;
+pub mod systemd;
+
+use root::Root;
+use serde::Serialize;
+use settings::{Settings, Source};
+use std::path::Path;
+
+/// Version of the host report's JSON layout (docs/host-report.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What the audit found, before vulnerabilities are matched.
+#[derive(Debug, Serialize)]
+pub struct Audit {
+    pub host: HostInfo,
+    pub components: Vec<components::Component>,
+    pub misconfigurations: Vec<checks::Finding>,
+    pub containers: Vec<containers::Container>,
+    pub escape_paths: Vec<escape::EscapePath>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HostInfo {
+    pub root: String,
+    pub live: bool,
+    pub os: Option<Os>,
+    pub kernel: Option<components::Kernel>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Os {
+    pub family: String,
+    pub version: String,
+}
+
+/// What the checks look at.
+pub struct Context {
+    pub root: Root,
+    pub docker: Option<Settings>,
+    pub kubelet: Option<kubelet::Kubelet>,
+}
+
+impl Context {
+    /// A group's id from the root's `/etc/group`.
+    pub fn group_id(&self, name: &str) -> Option<u32> {
+        let text = self.root.read("/etc/group")?;
+        text.lines().find_map(|line| {
+            let mut fields = line.split(':');
+            (fields.next() == Some(name))
+                .then(|| fields.nth(1).and_then(|gid| gid.parse().ok()))
+                .flatten()
+        })
+    }
+
+    /// A sysctl's value and where it came from: `/proc/sys` on a live host, else the last
+    /// assignment in `/etc/sysctl.conf` and `/etc/sysctl.d/*.conf` (in file-name order).
+    pub fn sysctl(&self, name: &str) -> Option<(String, Source)> {
+        if self.root.live {
+            let path = format!("/proc/sys/{}", name.replace('.', "/"));
+            let value = self.root.read(&path)?;
+            return Some((value.trim().to_string(), Source::file(&path, None)));
+        }
+        let mut files = vec!["/etc/sysctl.conf".to_string()];
+        for dir in ["/usr/lib/sysctl.d", "/etc/sysctl.d"] {
+            files.extend(
+                self.root
+                    .list(dir)
+                    .into_iter()
+                    .map(|n| format!("{dir}/{n}")),
+            );
+        }
+        let mut found = None;
+        for file in files {
+            let Some(text) = self.root.read(&file) else {
+                continue;
+            };
+            for (i, line) in text.lines().enumerate() {
+                let Some((key, value)) = line.split_once('=') else {
+                    continue;
+                };
+                let key = key.trim().trim_start_matches('-').replace('/', ".");
+                if key == name && !line.trim_start().starts_with(['#', ';']) {
+                    found = Some((value.trim().to_string(), Source::file(&file, Some(i + 1))));
+                }
+            }
+        }
+        found
+    }
+
+    /// A live host mounting cgroup v1 (no unified hierarchy at /sys/fs/cgroup).
+    pub fn cgroup_v1(&self) -> bool {
+        self.root.live
+            && self.root.exists("/sys/fs/cgroup")
+            && !self.root.exists("/sys/fs/cgroup/cgroup.controllers")
+    }
+
+    /// The enforcing security module of a live host: `apparmor` or `selinux`.
+    pub fn lsm(&self) -> Option<&'static str> {
+        let apparmor = self.root.read("/sys/module/apparmor/parameters/enabled");
+        if apparmor.is_some_and(|v| v.trim() == "Y") {
+            return Some("apparmor");
+        }
+        let selinux = self.root.read("/sys/fs/selinux/enforce");
+        selinux.filter(|v| v.trim() == "1").map(|_| "selinux")
+    }
+}
+
+/// The command line of a live process named `name` (its `/proc/<pid>/comm`): what the
+/// component really runs with, whatever its unit files say.
+pub fn live_command(root: &Root, name: &str) -> Option<systemd::Command> {
+    if !root.live {
+        return None;
+    }
+    for pid in root.list("/proc") {
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if root
+            .read(&format!("/proc/{pid}/comm"))
+            .as_deref()
+            .map(str::trim)
+            != Some(name)
+        {
+            continue;
+        }
+        let path = format!("/proc/{pid}/cmdline");
+        let bytes = root.read_bytes(&path, 1 << 20)?;
+        let args: Vec<String> = bytes
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let sources = vec![Source::flag(&path, 0); args.len()];
+        return Some(systemd::Command {
+            args,
+            sources,
+            files: Vec::new(),
+        });
+    }
+    None
+}
+
+/// Audits the host mounted at `root` (`/` for this machine).
+pub fn audit(root: &Path) -> Audit {
+    let root = Root::new(root);
+    let mut warnings = Vec::new();
+    let os = root
+        .read("/etc/os-release")
+        .or_else(|| root.read("/usr/lib/os-release"))
+        .and_then(|text| analyzers::os::os_release(&text))
+        .map(|os| Os {
+            family: os.family,
+            version: os.version,
+        });
+    let docker = docker::effective(&root, &mut warnings);
+    let kubelet = kubelet::effective(&root, &mut warnings);
+    let found = components::find(&root, &mut warnings);
+    let ctx = Context {
+        root,
+        docker,
+        kubelet,
+    };
+    let misconfigurations = checks::run(&ctx);
+    let containers = containers::read(&ctx, &mut warnings);
+    let escape_paths = escape::from_settings(&ctx, &containers);
+    Audit {
+        host: HostInfo {
+            root: ctx.root.display(),
+            live: ctx.root.live,
+            os,
+            kernel: found.kernel,
+        },
+        components: found.components,
+        misconfigurations,
+        containers,
+        escape_paths,
+        warnings,
+    }
+}
