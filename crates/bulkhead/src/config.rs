@@ -212,12 +212,39 @@ fn write_rules(out: &mut dyn Write, id: Option<&str>) -> std::io::Result<()> {
             let severity = rule.severity.to_string();
             writeln!(out, "  {:<12} {severity:<8} {}", rule.id, rule.title)?;
         }
+        let checks = host::checks::catalogue();
+        writeln!(
+            out,
+            "\nHost checks, `bulkhead host` ({} rules)",
+            checks.len()
+        )?;
+        for check in &checks {
+            let severity = check.severity.to_string();
+            writeln!(out, "  {:<12} {severity:<8} {}", check.id, check.title)?;
+        }
         return writeln!(
             out,
             "\n{} rules; `bulkhead rules ID` explains one.",
-            rules.len()
+            rules.len() + checks.len()
         );
     };
+    if let Some(check) = host::checks::catalogue()
+        .into_iter()
+        .find(|c| c.id.eq_ignore_ascii_case(id))
+    {
+        writeln!(out, "{} — {}", check.id, check.title)?;
+        writeln!(out, "family:   host checks (`bulkhead host`)")?;
+        writeln!(out, "severity: {}", check.severity)?;
+        writeln!(out, "\nWhy it matters\n  {}", check.why)?;
+        writeln!(out, "\nHow to fix\n  {}", check.fix)?;
+        if !check.benchmark.is_empty() {
+            writeln!(out, "\nBenchmarks")?;
+            for reference in check.benchmark {
+                writeln!(out, "  - {reference}")?;
+            }
+        }
+        return Ok(());
+    }
     let Some(rule) = misconfig::lookup(id) else {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,

@@ -212,6 +212,7 @@ fn rules_lists_every_family_and_explains_one() {
         "Image config (",
         "Kubernetes (",
         "Compose (",
+        "Host checks, `bulkhead host` (",
     ] {
         assert!(text.contains(family), "{family} missing");
     }
@@ -223,6 +224,10 @@ fn rules_lists_every_family_and_explains_one() {
             && text.contains("How to fix")
             && text.contains("References")
     );
+    let out = bulkhead(&["rules", "bh-host-001"], &no_cache());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("BH-HOST-001 — "), "{text}");
+    assert!(text.contains("CIS Docker 2.6"), "{text}");
     let out = bulkhead(&["rules", "BH-NOPE-1"], &no_cache());
     assert_eq!(out.status.code(), Some(2));
 }
