@@ -61,6 +61,21 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
             Vec::new()
         }
     };
+    let vulnerable: Vec<(String, Vec<String>)> = vulnerabilities
+        .iter()
+        .map(|v| {
+            let inner = &v.vulnerability;
+            let mut ids = vec![inner.id.clone()];
+            ids.extend(inner.aliases.iter().cloned());
+            (v.component.clone(), ids)
+        })
+        .collect();
+    let mut escape_paths = audit.escape_paths;
+    escape_paths.extend(host::escape::from_vulnerabilities(
+        &audit.host,
+        &audit.containers,
+        &vulnerable,
+    ));
     let mut report = HostReport {
         schema_version: host::SCHEMA_VERSION,
         tool: "bulkhead",
@@ -70,7 +85,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
         misconfigurations: audit.misconfigurations,
         vulnerabilities,
         containers: audit.containers,
-        escape_paths: audit.escape_paths,
+        escape_paths,
         warnings,
     };
     report.keep(&severities);

@@ -277,3 +277,88 @@ fn an_unprivileged_container_without_the_socket_opens_no_path() {
         report["escape_paths"]
     );
 }
+
+/// A Debian 11 node booted with cgroup v1 whose kernel package predates the fix of
+/// CVE-2022-0492 (DSA-5095-1: fixed in 5.10.103-1), with one container.
+fn kernel_node(dir: &Path, caps: &str) -> PathBuf {
+    let root = dir.join("root");
+    write(&root, "/etc/os-release", "ID=debian\nVERSION_ID=\"11\"\n");
+    write(
+        &root,
+        "/var/lib/dpkg/status",
+        "Package: linux-image-5.10.0-8-amd64\nStatus: install ok installed\nSource: linux\nVersion: 5.10.46-4\nArchitecture: amd64\n\n",
+    );
+    write(
+        &root,
+        "/etc/default/grub",
+        "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"systemd.unified_cgroup_hierarchy=0\"\n",
+    );
+    write(
+        &root,
+        "/var/lib/docker/containers/abc/config.v2.json",
+        r#"{"ID":"abcdef","Name":"/agent","Config":{"Image":"agent:1","User":"1000"}}"#,
+    );
+    let host = format!(r#"{{"CapAdd":{caps},"SecurityOpt":["apparmor=unconfined"]}}"#);
+    write(
+        &root,
+        "/var/lib/docker/containers/abc/hostconfig.json",
+        &host,
+    );
+    root
+}
+
+#[test]
+fn a_vulnerable_kernel_on_cgroup_v1_and_cap_sys_admin_is_an_escape_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = kernel_node(dir.path(), r#"["SYS_ADMIN"]"#);
+    let (_, report) = host(&root, &[]);
+    assert_eq!(report["host"]["kernel"]["release"], "5.10.0-8-amd64");
+    assert_eq!(report["host"]["cgroup"]["value"], "v1");
+    assert!(report["host"]["cgroup"]["evidence"]
+        .as_str()
+        .unwrap()
+        .starts_with("/etc/default/grub:2"));
+    let kernel_vulns: Vec<&Value> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["component"] == "kernel")
+        .collect();
+    assert!(
+        kernel_vulns.iter().any(|v| v["id"] == "DSA-5095-1"),
+        "{kernel_vulns:?}"
+    );
+    let path = report["escape_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "CVE-2022-0492")
+        .unwrap_or_else(|| panic!("{}", report["escape_paths"]));
+    assert_eq!(path["container"], "agent");
+    assert_eq!(path["severity"], "CRITICAL");
+    let kinds: Vec<&str> = path["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "kernel-vulnerability",
+            "host-setting",
+            "container-setting",
+            "container-setting"
+        ]
+    );
+
+    // Without the capability the path is gone.
+    let dir = tempfile::tempdir().unwrap();
+    let root = kernel_node(dir.path(), "null");
+    let (_, report) = host(&root, &[]);
+    assert!(
+        report["escape_paths"].as_array().unwrap().is_empty(),
+        "{}",
+        report["escape_paths"]
+    );
+}

@@ -30,7 +30,8 @@ pub struct Container {
     pub file: String,
 }
 
-/// `host` where the container shares the host's namespace.
+/// `host` where the container shares the host's namespace; `user` is `remapped` under the
+/// daemon's userns-remap.
 #[derive(Debug, Clone, Serialize)]
 pub struct Namespaces {
     pub network: String,
@@ -59,6 +60,10 @@ pub fn read(ctx: &Context, warnings: &mut Vec<String>) -> Vec<Container> {
         .as_ref()
         .map_or("/var/lib/docker", |d| d.value("data-root"))
         .to_string();
+    let remapped = ctx
+        .docker
+        .as_ref()
+        .is_some_and(|d| !d.value("userns-remap").is_empty());
     let dir = format!("{data_root}/containers");
     let mut out = Vec::new();
     for id in ctx.root.list(&dir).into_iter().take(MAX_CONTAINERS) {
@@ -68,7 +73,13 @@ pub fn read(ctx: &Context, warnings: &mut Vec<String>) -> Vec<Container> {
         };
         let host = ctx.root.read(&format!("{dir}/{id}/hostconfig.json"));
         match docker_container(&config, host.as_deref(), &config_path) {
-            Ok(container) => out.push(container),
+            Ok(mut container) => {
+                // The daemon's userns-remap applies to every container that does not opt out.
+                if remapped && container.namespaces.user != "host" {
+                    container.namespaces.user = "remapped".into();
+                }
+                out.push(container)
+            }
             Err(e) => warnings.push(format!("{config_path}: {e}")),
         }
     }

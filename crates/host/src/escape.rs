@@ -3,7 +3,7 @@
 //! path lists its conditions with the evidence for each, and what breaks it.
 
 use crate::containers::Container;
-use crate::Context;
+use crate::{Context, HostInfo};
 use inventory::Severity;
 use serde::Serialize;
 
@@ -124,6 +124,146 @@ pub fn from_settings(_ctx: &Context, containers: &[Container]) -> Vec<EscapePath
                 ],
                 summary: format!("{name} sees the host's processes and may trace them: it can inject code into a root process"),
                 remediation: "Drop the host PID namespace or CAP_SYS_PTRACE.".into(),
+            });
+        }
+    }
+    out
+}
+
+/// A component's vulnerability and the container settings that make it an escape.
+struct Reachable {
+    cve: &'static str,
+    component: &'static str,
+    severity: Severity,
+    summary: &'static str,
+    remediation: &'static str,
+    /// The conditions a container (and the host) add, or `None` when it is not reachable.
+    conditions: fn(&HostInfo, &Container) -> Option<Vec<Condition>>,
+}
+
+const REACHABLE: &[Reachable] = &[
+    Reachable {
+        cve: "CVE-2022-0492",
+        component: "kernel",
+        severity: Severity::Critical,
+        summary: "cgroup v1 release_agent: a container with CAP_SYS_ADMIN (or no seccomp filter) and no AppArmor or SELinux profile runs a program as root on the host",
+        remediation: "Upgrade the kernel; or boot with cgroup v2, drop CAP_SYS_ADMIN and keep the runtime's AppArmor/SELinux and seccomp profiles.",
+        conditions: cgroup_release_agent,
+    },
+    Reachable {
+        cve: "CVE-2019-5736",
+        component: "runc",
+        severity: Severity::Critical,
+        summary: "runc overwrite through /proc/self/exe: a container running as root without user namespaces replaces the host's runc binary",
+        remediation: "Upgrade runc; or run the container as a non-root user or with user namespace remapping.",
+        conditions: root_without_userns,
+    },
+    Reachable {
+        cve: "CVE-2020-15257",
+        component: "containerd",
+        severity: Severity::High,
+        summary: "containerd-shim's abstract socket: a container in the host network namespace controls the shims of every container",
+        remediation: "Upgrade containerd; or do not share the host network namespace.",
+        conditions: host_network,
+    },
+];
+
+fn cgroup_release_agent(host: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
+    let cgroup = host.cgroup.as_ref().filter(|f| f.value == "v1")?;
+    let sys_admin = c
+        .capabilities
+        .add
+        .iter()
+        .any(|cap| cap == "SYS_ADMIN" || cap == "ALL");
+    let unfiltered = c.seccomp == "unconfined";
+    if !(sys_admin || unfiltered) || c.privileged {
+        return None; // privileged is an escape path of its own
+    }
+    let host_lsm = host.lsm.as_ref().map(|f| f.value.as_str());
+    let unconfined = c.apparmor == "unconfined" || host_lsm == Some("none");
+    if !unconfined {
+        return None;
+    }
+    let at = |what: String| setting(format!("{what} ({})", c.file));
+    let mut conditions = vec![Condition {
+        kind: "host-setting",
+        evidence: format!("cgroup v1 ({})", cgroup.evidence),
+    }];
+    if sys_admin {
+        conditions.push(at("CapAdd: SYS_ADMIN".into()));
+    }
+    if unfiltered {
+        conditions.push(at("seccomp=unconfined".into()));
+    }
+    conditions.push(if c.apparmor == "unconfined" {
+        at("apparmor=unconfined".into())
+    } else {
+        Condition {
+            kind: "host-setting",
+            evidence: "no AppArmor or SELinux enforcing".into(),
+        }
+    });
+    Some(conditions)
+}
+
+fn root_without_userns(_: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
+    let root = matches!(c.user.as_str(), "" | "0" | "root") || c.user.starts_with("0:");
+    (root && c.namespaces.user != "remapped").then(|| {
+        let user = if c.user.is_empty() {
+            "root (no User)"
+        } else {
+            &c.user
+        };
+        vec![setting(format!(
+            "runs as {user} without user namespace remapping ({})",
+            c.file
+        ))]
+    })
+}
+
+fn host_network(_: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
+    (c.namespaces.network == "host")
+        .then(|| vec![setting(format!("NetworkMode: host ({})", c.file))])
+}
+
+/// Paths through a vulnerability: each (component, advisory ids and aliases) the matcher
+/// found, joined with the containers whose settings make it reachable.
+pub fn from_vulnerabilities(
+    host: &HostInfo,
+    containers: &[Container],
+    vulnerable: &[(String, Vec<String>)],
+) -> Vec<EscapePath> {
+    let mut out = Vec::new();
+    for rule in REACHABLE {
+        let Some((component, ids)) = vulnerable.iter().find(|(component, ids)| {
+            component == rule.component && ids.iter().any(|id| id == rule.cve)
+        }) else {
+            continue;
+        };
+        let advisory = ids.first().cloned().unwrap_or_default();
+        for c in containers {
+            let Some(mut conditions) = (rule.conditions)(host, c) else {
+                continue;
+            };
+            conditions.insert(
+                0,
+                Condition {
+                    kind: if component == "kernel" {
+                        "kernel-vulnerability"
+                    } else {
+                        "runtime-vulnerability"
+                    },
+                    evidence: format!("{component} is affected by {} ({advisory})", rule.cve),
+                },
+            );
+            out.push(EscapePath {
+                id: rule.cve,
+                severity: rule.severity,
+                container: Some(label(c)),
+                cves: vec![rule.cve.to_string()],
+                conditions,
+                summary: format!("{}: {}", label(c), rule.summary),
+                remediation: rule.remediation.to_string(),
             });
         }
     }

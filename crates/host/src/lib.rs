@@ -39,6 +39,19 @@ pub struct HostInfo {
     pub live: bool,
     pub os: Option<Os>,
     pub kernel: Option<components::Kernel>,
+    /// `v1` or `v2`, and what says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<Fact>,
+    /// The enforcing security module (`apparmor`, `selinux`) of a live host, or `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsm: Option<Fact>,
+}
+
+/// A fact about the host and its evidence (a file and line, or a documented default).
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub value: String,
+    pub evidence: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +121,56 @@ impl Context {
             && !self.root.exists("/sys/fs/cgroup/cgroup.controllers")
     }
 
+    /// The cgroup version: `/sys` on a live host; on a mounted root the kernel command line
+    /// in `/etc/default/grub`, else the distribution's default.
+    pub fn cgroup(&self, os: Option<&Os>) -> Option<Fact> {
+        let fact = |value: &str, evidence: String| {
+            Some(Fact {
+                value: value.into(),
+                evidence,
+            })
+        };
+        if self.root.live {
+            if self.root.exists("/sys/fs/cgroup/cgroup.controllers") {
+                return fact("v2", "/sys/fs/cgroup/cgroup.controllers".into());
+            }
+            return self
+                .root
+                .exists("/sys/fs/cgroup")
+                .then(|| fact("v1", "/sys/fs/cgroup (no cgroup.controllers)".into()))
+                .flatten();
+        }
+        if let Some(text) = self.root.read("/etc/default/grub") {
+            for (i, line) in text.lines().enumerate() {
+                if !line.trim_start().starts_with("GRUB_CMDLINE_LINUX") {
+                    continue;
+                }
+                for (setting, value) in [
+                    ("systemd.unified_cgroup_hierarchy=0", "v1"),
+                    ("systemd.unified_cgroup_hierarchy=false", "v1"),
+                    ("systemd.unified_cgroup_hierarchy=1", "v2"),
+                ] {
+                    if line.contains(setting) {
+                        return fact(value, format!("/etc/default/grub:{}: {setting}", i + 1));
+                    }
+                }
+            }
+        }
+        let os = os?;
+        let major: u32 = os.version.split('.').next()?.parse().ok()?;
+        let v1 = match os.family.as_str() {
+            "debian" => major < 11,
+            "ubuntu" => major < 21 || (major == 21 && os.version.as_str() < "21.10"),
+            "rhel" | "almalinux" | "rocky" | "centos" | "ol" => major < 9,
+            _ => return None,
+        };
+        let value = if v1 { "v1" } else { "v2" };
+        fact(
+            value,
+            format!("the default of {} {}", os.family, os.version),
+        )
+    }
+
     /// The enforcing security module of a live host: `apparmor` or `selinux`.
     pub fn lsm(&self) -> Option<&'static str> {
         let apparmor = self.root.read("/sys/module/apparmor/parameters/enabled");
@@ -175,6 +238,11 @@ pub fn audit(root: &Path) -> Audit {
         kubelet,
     };
     let misconfigurations = checks::run(&ctx);
+    let cgroup = ctx.cgroup(os.as_ref());
+    let lsm = ctx.root.live.then(|| Fact {
+        value: ctx.lsm().unwrap_or("none").into(),
+        evidence: "/sys/module/apparmor, /sys/fs/selinux".into(),
+    });
     let containers = containers::read(&ctx, &mut warnings);
     let escape_paths = escape::from_settings(&ctx, &containers);
     Audit {
@@ -183,6 +251,8 @@ pub fn audit(root: &Path) -> Audit {
             live: ctx.root.live,
             os,
             kernel: found.kernel,
+            cgroup,
+            lsm,
         },
         components: found.components,
         misconfigurations,
