@@ -27,6 +27,10 @@ pub struct HostArgs {
     /// filters (2 is for errors)
     #[arg(long, default_value_t = 0, value_parser = exit_code)]
     pub exit_code: u8,
+    /// Tools accepted on this host, by binary name (e.g. `--allow make,strace`): not reported
+    /// by the minimal-host checks
+    #[arg(long, value_delimiter = ',')]
+    pub allow: Vec<String>,
     /// The whole audit's time budget (e.g. 90s, 10m): past it bulkhead stops with exit code 2
     #[arg(long, env = "BULKHEAD_TIMEOUT", default_value = "10m", value_parser = crate::watchdog::parse_duration)]
     pub timeout: std::time::Duration,
@@ -50,7 +54,10 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
             crate::output::escape(&args.root.display().to_string())
         );
     }
-    let audit = host::audit(&args.root);
+    let options = host::Options {
+        allow: args.allow.clone(),
+    };
+    let audit = host::audit(&args.root, &options);
     let mut warnings = audit.warnings;
     let vulnerabilities = match store::Store::open(cache_dir) {
         Ok(store) => match_components(&store, &audit.host, &audit.components)?,

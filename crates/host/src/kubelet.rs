@@ -57,6 +57,15 @@ const FIELDS: &[(&str, &[&str], &str, &str)] = &[
     ("seccomp-default", &["seccompDefault"], "false", "false"),
     ("tls-cert-file", &["tlsCertFile"], "", ""),
     ("tls-private-key-file", &["tlsPrivateKeyFile"], "", ""),
+    (
+        "server-tls-bootstrap",
+        &["serverTLSBootstrap"],
+        "false",
+        "false",
+    ),
+    ("pod-max-pids", &["podPidsLimit"], "-1", "-1"),
+    ("tls-cipher-suites", &["tlsCipherSuites"], "", ""),
+    ("hostname-override", &[], "", ""),
 ];
 
 /// Where the kubelet's files are, for the file-permission checks.
@@ -104,9 +113,17 @@ pub fn effective(root: &Root, warnings: &mut Vec<String>) -> Option<Kubelet> {
         match yaml_tree::parse(path, text, &yaml_tree::Limits::default()) {
             Ok(documents) => {
                 if let Some(doc) = documents.first() {
-                    for (flag, keys, _, _) in FIELDS {
+                    for (flag, keys, _, _) in FIELDS.iter().filter(|f| !f.1.is_empty()) {
                         if let Some(node) = doc.path(keys) {
-                            let value = node.as_str().unwrap_or_default().to_string();
+                            let value = match node.as_str() {
+                                Some(text) => text.to_string(),
+                                None => node
+                                    .items()
+                                    .iter()
+                                    .filter_map(|item| item.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(","),
+                            };
                             let source = Source::file(path, Some(node.pos.line));
                             settings.offer(flag, vec![value], source);
                         }

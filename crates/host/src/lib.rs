@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod components;
+pub mod containerd;
 pub mod containers;
 pub mod docker;
 pub mod escape;
@@ -54,7 +55,7 @@ pub struct Fact {
     pub evidence: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Os {
     pub family: String,
     pub version: String,
@@ -63,11 +64,20 @@ pub struct Os {
 /// What the checks look at.
 pub struct Context {
     pub root: Root,
+    pub os: Option<Os>,
+    /// Tools the user accepts on this host (`--allow`).
+    pub allowed: Vec<String>,
     pub docker: Option<Settings>,
+    pub containerd: Option<Settings>,
     pub kubelet: Option<kubelet::Kubelet>,
 }
 
 impl Context {
+    /// The OS family (`debian`, `rhel`, …) from os-release.
+    pub fn os_family(&self) -> Option<&str> {
+        self.os.as_ref().map(|os| os.family.as_str())
+    }
+
     /// A group's id from the root's `/etc/group`.
     pub fn group_id(&self, name: &str) -> Option<u32> {
         let text = self.root.read("/etc/group")?;
@@ -217,8 +227,15 @@ pub fn live_command(root: &Root, name: &str) -> Option<systemd::Command> {
     None
 }
 
+/// What the user tells the audit.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Tools accepted on the host (compilers, debuggers, … by binary name).
+    pub allow: Vec<String>,
+}
+
 /// Audits the host mounted at `root` (`/` for this machine).
-pub fn audit(root: &Path) -> Audit {
+pub fn audit(root: &Path, options: &Options) -> Audit {
     let root = Root::new(root);
     let mut warnings = Vec::new();
     let os = root
@@ -231,14 +248,18 @@ pub fn audit(root: &Path) -> Audit {
         });
     let docker = docker::effective(&root, &mut warnings);
     let kubelet = kubelet::effective(&root, &mut warnings);
+    let containerd = containerd::effective(&root, &mut warnings);
     let found = components::find(&root, &mut warnings);
     let ctx = Context {
         root,
+        os,
+        allowed: options.allow.clone(),
         docker,
+        containerd,
         kubelet,
     };
     let misconfigurations = checks::run(&ctx);
-    let cgroup = ctx.cgroup(os.as_ref());
+    let cgroup = ctx.cgroup(ctx.os.as_ref());
     let lsm = ctx.root.live.then(|| Fact {
         value: ctx.lsm().unwrap_or("none").into(),
         evidence: "/sys/module/apparmor, /sys/fs/selinux".into(),
@@ -249,7 +270,7 @@ pub fn audit(root: &Path) -> Audit {
         host: HostInfo {
             root: ctx.root.display(),
             live: ctx.root.live,
-            os,
+            os: ctx.os.clone(),
             kernel: found.kernel,
             cgroup,
             lsm,

@@ -82,8 +82,8 @@ impl Settings {
         };
         match self.map.get(name) {
             Some(old) if rank(old.source.kind) > rank(source.kind) => {}
-            Some(old) if rank(old.source.kind) == rank(source.kind) && source.kind == "flag" => {
-                // A repeated flag: list flags accumulate, the source names the last.
+            Some(old) if rank(old.source.kind) == rank(source.kind) && source.kind != "default" => {
+                // A repeated flag or key: the values accumulate, the source names the last.
                 let mut all = old.values.clone();
                 all.extend(values);
                 self.map.insert(

@@ -109,6 +109,30 @@ pub const CHECKS: &[Check] = &[
         fix: "Remove seccomp-profile=unconfined, or point it at a profile at least as strict as Docker's default.",
         benchmark: &["CIS Docker 2.17"],
     },
+    Check {
+        id: "BH-HOST-014",
+        severity: High,
+        title: "A registry mirror is reached over plain HTTP",
+        why: "Every image pulled through the mirror can be replaced by anyone on the network path.",
+        fix: "Use an https:// mirror whose certificate the host trusts.",
+        benchmark: &["CIS Docker 2.5"],
+    },
+    Check {
+        id: "BH-HOST-015",
+        severity: Medium,
+        title: "The aufs storage driver is used",
+        why: "aufs is unmaintained, out of the mainline kernel, and has had kernel crashes and escapes.",
+        fix: "Use overlay2.",
+        benchmark: &["CIS Docker 2.6 (1.6: 2.7)"],
+    },
+    Check {
+        id: "BH-HOST-016",
+        severity: Medium,
+        title: "SELinux support is off on an SELinux distribution",
+        why: "Containers are not labelled container_t: the SELinux policy that confines them on RHEL-family hosts does not apply.",
+        fix: "Set \"selinux-enabled\": true in daemon.json.",
+        benchmark: &["CIS Docker 2.14", "CIS Docker 5.2"],
+    },
 ];
 
 fn check(id: &str) -> &'static Check {
@@ -225,5 +249,34 @@ pub fn run(ctx: &Context, out: &mut Vec<super::Finding>) {
         "seccomp-profile",
         unconfined,
         "seccomp-profile is unconfined",
+    );
+    let plain = s
+        .get("registry-mirrors")
+        .is_some_and(|m| m.values.iter().any(|v| v.starts_with("http://")));
+    when(
+        "BH-HOST-014",
+        "registry-mirrors",
+        plain,
+        "a registry mirror is an http:// URL",
+    );
+    let aufs = s.value("storage-driver") == "aufs";
+    when(
+        "BH-HOST-015",
+        "storage-driver",
+        aufs,
+        "storage-driver is aufs",
+    );
+    let selinux_os = ctx.os_family().is_some_and(|f| {
+        matches!(
+            f,
+            "rhel" | "centos" | "fedora" | "almalinux" | "rocky" | "ol"
+        )
+    });
+    let selinux_off = selinux_os && s.value("selinux-enabled") != "true";
+    when(
+        "BH-HOST-016",
+        "selinux-enabled",
+        selinux_off,
+        "selinux-enabled is false",
     );
 }

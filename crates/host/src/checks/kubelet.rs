@@ -77,6 +77,38 @@ pub const CHECKS: &[Check] = &[
         fix: "Set seccompDefault: true (RuntimeDefault for every pod that sets no profile).",
         benchmark: &["CIS Kubernetes 4.2.14"],
     },
+    Check {
+        id: "BH-HOST-049",
+        severity: Low,
+        title: "The kubelet overrides its hostname",
+        why: "A node name that differs from the host name breaks the TLS checks between the API server and the kubelet.",
+        fix: "Remove --hostname-override.",
+        benchmark: &["CIS Kubernetes 4.2.8"],
+    },
+    Check {
+        id: "BH-HOST-050",
+        severity: Medium,
+        title: "The kubelet serves with a self-signed certificate",
+        why: "Without a serving certificate (tlsCertFile or serverTLSBootstrap), clients of port 10250 cannot verify they talk to this kubelet.",
+        fix: "Set tlsCertFile and tlsPrivateKeyFile, or serverTLSBootstrap: true with certificate approval.",
+        benchmark: &["CIS Kubernetes 4.2.10"],
+    },
+    Check {
+        id: "BH-HOST-051",
+        severity: Low,
+        title: "Pods may start unlimited processes",
+        why: "A fork bomb in one pod exhausts the node's PIDs and takes every other pod down.",
+        fix: "Set podPidsLimit (e.g. 4096).",
+        benchmark: &["CIS Kubernetes 4.2.13"],
+    },
+    Check {
+        id: "BH-HOST-052",
+        severity: Low,
+        title: "The kubelet accepts weak TLS cipher suites",
+        why: "Without a cipher list, older suites without forward secrecy remain acceptable to clients of port 10250.",
+        fix: "Set tlsCipherSuites to strong suites (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, …).",
+        benchmark: &["CIS Kubernetes 4.2.12"],
+    },
 ];
 
 fn check(id: &str) -> &'static Check {
@@ -158,6 +190,36 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
         "rotate-certificates",
         !rotate,
         "rotate-certificates is false".into(),
+    );
+    let hostname = s.value("hostname-override");
+    let overridden = !hostname.is_empty();
+    when(
+        "BH-HOST-049",
+        "hostname-override",
+        overridden,
+        format!("hostname-override is {hostname}"),
+    );
+    let self_signed =
+        s.value("tls-cert-file").is_empty() && !is_true(s.value("server-tls-bootstrap"));
+    when(
+        "BH-HOST-050",
+        "tls-cert-file",
+        self_signed,
+        "no tls-cert-file and no server-tls-bootstrap".into(),
+    );
+    let pids = s.value("pod-max-pids");
+    when(
+        "BH-HOST-051",
+        "pod-max-pids",
+        pids == "-1",
+        "pod-max-pids is -1 (unlimited)".into(),
+    );
+    let ciphers = s.value("tls-cipher-suites").is_empty();
+    when(
+        "BH-HOST-052",
+        "tls-cipher-suites",
+        ciphers,
+        "no tls-cipher-suites are set".into(),
     );
     let seccomp = is_true(s.value("seccomp-default"));
     when(

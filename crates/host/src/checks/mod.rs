@@ -2,10 +2,13 @@
 //! matters, the fix and its benchmark references; each finding names the setting, its
 //! effective value and where that value came from.
 
+mod audit;
+mod containerd;
 mod docker;
 mod files;
 mod kernel;
 mod kubelet;
+mod minimal;
 
 use crate::settings::{Setting, Source};
 use crate::Context;
@@ -83,8 +86,11 @@ pub fn catalogue() -> Vec<&'static Check> {
     let mut all: Vec<&'static Check> = [
         docker::CHECKS,
         files::CHECKS,
+        audit::CHECKS,
+        containerd::CHECKS,
         kubelet::CHECKS,
         kernel::CHECKS,
+        minimal::CHECKS,
     ]
     .into_iter()
     .flatten()
@@ -98,8 +104,11 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     docker::run(ctx, &mut out);
     files::run(ctx, &mut out);
+    audit::run(ctx, &mut out);
+    containerd::run(ctx, &mut out);
     kubelet::run(ctx, &mut out);
     kernel::run(ctx, &mut out);
+    minimal::run(ctx, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(b.rule_id)));
     out
 }
@@ -113,6 +122,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_every_check_says_why_and_how() {
         let all = super::catalogue();
+        assert!(all.len() >= 60, "{} host checks", all.len());
         let mut ids: Vec<&str> = all.iter().map(|c| c.id).collect();
         ids.dedup();
         assert_eq!(ids.len(), all.len());

@@ -1,0 +1,157 @@
+//! A node that runs containers should carry little else: compilers, debuggers, network tools
+//! and remote shells help an intruder who lands on it. Tools the user allows (`--allow`) are
+//! not reported; on a live host, services listening on every address are listed.
+
+use super::{Check, Finding};
+use crate::settings::Source;
+use crate::Context;
+use inventory::Severity::*;
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "BH-HOST-090",
+        severity: Low,
+        title: "Compilers on a container host",
+        why: "An intruder builds exploits and tools in place; a node that runs containers needs no compiler.",
+        fix: "Remove the compilers (build in CI, not on nodes), or allow them with --allow.",
+        benchmark: &["CIS Docker 1.1.1 (host hardening)"],
+    },
+    Check {
+        id: "BH-HOST-091",
+        severity: Low,
+        title: "Debuggers and tracers on a container host",
+        why: "gdb and strace read the memory and secrets of every process, containers included.",
+        fix: "Remove them, or allow them with --allow.",
+        benchmark: &[],
+    },
+    Check {
+        id: "BH-HOST-092",
+        severity: Low,
+        title: "Network tools on a container host",
+        why: "netcat, socat and nmap are an intruder's relay and scanner.",
+        fix: "Remove them, or allow them with --allow.",
+        benchmark: &[],
+    },
+    Check {
+        id: "BH-HOST-093",
+        severity: Medium,
+        title: "An SSH server on a container host",
+        why: "A remote shell on a node bypasses the orchestrator's access control and audit.",
+        fix: "Remove the SSH server and use the orchestrator's node access (e.g. kubectl debug node), or allow it with --allow.",
+        benchmark: &[],
+    },
+    Check {
+        id: "BH-HOST-094",
+        severity: Low,
+        title: "Services listen on every address",
+        why: "A service bound to 0.0.0.0 or :: is reachable from every network the node is on, including from its containers.",
+        fix: "Bind each service to the address it serves, or filter the port.",
+        benchmark: &[],
+    },
+];
+
+/// (check, tool names looked for on the usual binary paths)
+const TOOLS: &[(&str, &[&str])] = &[
+    (
+        "BH-HOST-090",
+        &["gcc", "g++", "cc", "clang", "tcc", "go", "rustc", "make"],
+    ),
+    ("BH-HOST-091", &["gdb", "strace", "ltrace", "lldb"]),
+    (
+        "BH-HOST-092",
+        &["nc", "ncat", "netcat", "socat", "nmap", "tcpdump"],
+    ),
+    ("BH-HOST-093", &["sshd", "dropbear"]),
+];
+
+const BIN_DIRS: &[&str] = &[
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/bin",
+    "/sbin",
+];
+
+fn check(id: &str) -> &'static Check {
+    CHECKS
+        .iter()
+        .find(|c| c.id == id)
+        .expect("a minimal-host check id")
+}
+
+pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
+    // Only a host that runs containers is judged by what else it carries.
+    if ctx.docker.is_none() && ctx.kubelet.is_none() && !ctx.root.exists("/usr/bin/containerd") {
+        return;
+    }
+    for (id, tools) in TOOLS {
+        let mut found = Vec::new();
+        for tool in *tools {
+            if ctx.allowed.iter().any(|a| a == tool) {
+                continue;
+            }
+            if let Some(path) = BIN_DIRS
+                .iter()
+                .map(|d| format!("{d}/{tool}"))
+                .find(|p| ctx.root.exists(p))
+            {
+                found.push(path);
+            }
+        }
+        if !found.is_empty() {
+            let source = Source::file(&found[0], None);
+            let message = format!("found {}", found.join(", "));
+            out.push(Finding::at(
+                check(id),
+                "installed",
+                &found.join(","),
+                &source,
+                message,
+            ));
+        }
+    }
+    if ctx.root.live {
+        let ports = listening(ctx);
+        if !ports.is_empty() {
+            let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+            let source = Source::file("/proc/net/tcp", None);
+            let message = format!("TCP ports listening on every address: {}", list.join(", "));
+            out.push(Finding::at(
+                check("BH-HOST-094"),
+                "listening",
+                &list.join(","),
+                &source,
+                message,
+            ));
+        }
+    }
+}
+
+/// TCP ports in LISTEN state bound to 0.0.0.0 or :: (`/proc/net/tcp`, `/proc/net/tcp6`).
+fn listening(ctx: &Context) -> Vec<u16> {
+    let mut ports = Vec::new();
+    for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Some(text) = ctx.root.read(file) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state)) = (fields.get(1), fields.get(3)) else {
+                continue;
+            };
+            let Some((address, port)) = local.split_once(':') else {
+                continue;
+            };
+            let any = address.bytes().all(|b| b == b'0');
+            if *state == "0A" && any {
+                if let Ok(port) = u16::from_str_radix(port, 16) {
+                    ports.push(port);
+                }
+            }
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
