@@ -362,3 +362,47 @@ fn a_vulnerable_kernel_on_cgroup_v1_and_cap_sys_admin_is_an_escape_path() {
         report["escape_paths"]
     );
 }
+
+#[test]
+fn an_unpackaged_runc_is_matched_through_go_and_a_vendoring_binary_is_not_containerd() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = r#"{"Privileged":false}"#;
+    let (root, installed) = node(dir.path(), plain);
+    let bin = root.join("usr/local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    // The Debian runc binary, copied where no package owns it.
+    std::fs::copy(root.join("usr/sbin/runc"), bin.join("runc")).unwrap();
+    // dockerd vendors containerd as a library: named containerd, it is still not containerd.
+    std::fs::copy(root.join("usr/sbin/dockerd"), bin.join("containerd")).unwrap();
+    let (_, report) = host(&root, &[]);
+    let debian = &installed.iter().find(|(n, _)| n == "runc").unwrap().1;
+    // The package version without the Debian revision: what the binary embeds.
+    let upstream = debian.rsplit_once('-').unwrap().0;
+    let components = report["components"].as_array().unwrap();
+    let copy = components
+        .iter()
+        .find(|c| c["path"] == "/usr/local/bin/runc")
+        .unwrap_or_else(|| panic!("{components:?}"));
+    assert_eq!(copy["name"], "runc");
+    assert_eq!(copy["source"], "strings");
+    assert_eq!(copy["version"], upstream);
+    assert!(copy["package"].is_null());
+    let vulns = report["vulnerabilities"].as_array().unwrap();
+    let go_runc: Vec<&Value> = vulns
+        .iter()
+        .filter(|v| v["component"] == "runc" && v["ecosystem"] == "go")
+        .collect();
+    // Leaky Vessels (fixed upstream in 1.1.12) through the Go record of runc.
+    assert!(
+        go_runc
+            .iter()
+            .any(|v| v.to_string().contains("CVE-2024-21626")),
+        "{go_runc:?}"
+    );
+    assert!(!components
+        .iter()
+        .any(|c| c["path"] == "/usr/local/bin/containerd"));
+    assert!(!vulns.iter().any(|v| v["package"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("github.com/containerd"))));
+}

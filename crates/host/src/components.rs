@@ -95,7 +95,7 @@ pub struct Component {
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// `dpkg`, `rpm`, `apk`, `go-buildinfo` or `ldflags`.
+    /// `dpkg`, `rpm`, `apk`, `go-buildinfo`, `ldflags` or `strings`.
     pub source: &'static str,
     /// The OS package that owns it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -266,14 +266,23 @@ fn from_binary(
         .map(|m| m.to_string())?;
     let mut source = "go-buildinfo";
     if version == "(devel)" || version.is_empty() {
-        version = ldflags_version(&info.modinfo)?;
-        source = "ldflags";
+        (version, source) = match ldflags_version(&info.modinfo) {
+            Some(v) => (v, "ldflags"),
+            None => (embedded_version(&bytes)?, "strings"),
+        };
     }
+    // A distribution's suffix (`1.1.5+ds1`, `1.6.20~ds1`) is not part of the upstream release
+    // the Go advisories name.
+    let upstream = version
+        .trim_start_matches('v')
+        .split(['+', '~'])
+        .next()
+        .unwrap_or_default();
     let package = Package {
         name: main.clone(),
-        version: version.clone(),
+        version: format!("v{upstream}"),
         ecosystem: "go".into(),
-        purl: format!("pkg:golang/{main}@{version}"),
+        purl: format!("pkg:golang/{main}@v{upstream}"),
         source_name: None,
         source_version: None,
         arch: None,
@@ -289,6 +298,35 @@ fn from_binary(
         package: None,
         matched: Some(package),
     })
+}
+
+/// The first version-like string a binary embeds on its own (`1.1.5+ds1`): where a build sets
+/// the version in a variable the build info does not record. Printable runs between
+/// non-printable bytes, as `strings` finds them.
+fn embedded_version(bytes: &[u8]) -> Option<String> {
+    bytes
+        .split(|b| !(0x20..0x7f).contains(b))
+        .filter(|run| (5..=40).contains(&run.len()))
+        .filter_map(|run| std::str::from_utf8(run).ok())
+        .find(|text| is_version(text))
+        .map(str::to_string)
+}
+
+/// `1.2.3`, `v1.2.3`, `1.1.5+ds1`, `1.6.20~ds1`.
+fn is_version(text: &str) -> bool {
+    let text = text.strip_prefix('v').unwrap_or(text);
+    let (core, suffix) = match text.find(['+', '~', '-']) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+~-.".contains(&b))
 }
 
 /// The `mod` line of Go module info (the main module's path and version), else the `path`
@@ -374,6 +412,14 @@ fn kernel(root: &Root, packages: &[Package]) -> Option<Kernel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_embedded_as_strings() {
+        let bytes = b"\x00go1.19.8\x00\x01abc 1.2\x001.1.5+ds1\x00\x001.1.5+ds1-1+deb12u1\x00";
+        assert_eq!(embedded_version(bytes).as_deref(), Some("1.1.5+ds1"));
+        assert!(is_version("1.6.20~ds1") && is_version("v1.29.3"));
+        assert!(!is_version("1.2") && !is_version("go1.19.8") && !is_version("1.2.3 beta"));
+    }
 
     #[test]
     fn versions_from_ldflags() {
