@@ -406,3 +406,57 @@ fn an_unpackaged_runc_is_matched_through_go_and_a_vendoring_binary_is_not_contai
         .as_str()
         .is_some_and(|p| p.starts_with("github.com/containerd"))));
 }
+
+#[test]
+fn an_oci_bundle_made_by_runc_spec_is_read_as_a_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _) = node(dir.path(), r#"{"Privileged":false}"#);
+    let bundle = root.join("run/containerd/io.containerd.runtime.v2.task/k8s.io/4f1c2a");
+    std::fs::create_dir_all(&bundle).unwrap();
+    // The real default spec, from the runc of the Debian package just unpacked.
+    let out = Command::new(root.join("usr/sbin/runc"))
+        .args(["spec", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .expect("runc spec");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = bundle.join("config.json");
+    let mut spec: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    // As a CRI pod sandbox sharing the host network, with CAP_SYS_ADMIN added.
+    spec["linux"]["namespaces"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|n| n["type"] != "network");
+    spec["process"]["capabilities"]["bounding"]
+        .as_array_mut()
+        .unwrap()
+        .push("CAP_SYS_ADMIN".into());
+    spec["annotations"] = serde_json::json!({
+        "io.kubernetes.cri.container-name": "sidecar",
+        "io.kubernetes.cri.image-name": "registry.example/sidecar:2",
+    });
+    std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let (_, report) = host(&root, &[]);
+    let c = report["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "sidecar")
+        .unwrap_or_else(|| panic!("{}", report["containers"]));
+    assert_eq!(c["image"], "registry.example/sidecar:2");
+    assert_eq!(c["user"], "0");
+    assert_eq!(c["namespaces"]["network"], "host");
+    assert_eq!(c["namespaces"]["pid"], "private");
+    assert!(c["capabilities"]["add"]
+        .as_array()
+        .unwrap()
+        .contains(&"SYS_ADMIN".into()));
+    // runc's default spec has no seccomp filter and no AppArmor profile.
+    assert_eq!(c["seccomp"], "unconfined");
+    assert_eq!(c["apparmor"], "unconfined");
+    assert_eq!(c["privileged"], false);
+}

@@ -1,6 +1,8 @@
 //! Containers, running and stopped, from the runtime's state on disk: Docker's
 //! `<data-root>/containers/<id>/config.v2.json` and `hostconfig.json` (field names as moby's
-//! `container` package writes them), the data root taken from the effective configuration.
+//! `container` package writes them), the data root taken from the effective configuration;
+//! and the OCI runtime bundles containerd (and so Kubernetes through CRI) runs:
+//! `/run/containerd/io.containerd.runtime.v2.task/<namespace>/<id>/config.json`.
 
 use crate::Context;
 use serde::Serialize;
@@ -30,8 +32,8 @@ pub struct Container {
     pub file: String,
 }
 
-/// `host` where the container shares the host's namespace; `user` is `remapped` under the
-/// daemon's userns-remap.
+/// `host` where the container shares the host's namespace (for `user`: root in the container
+/// is root on the host); `user` is `remapped` under Docker's userns-remap.
 #[derive(Debug, Clone, Serialize)]
 pub struct Namespaces {
     pub network: String,
@@ -75,7 +77,10 @@ pub fn read(ctx: &Context, warnings: &mut Vec<String>) -> Vec<Container> {
         match docker_container(&config, host.as_deref(), &config_path) {
             Ok(mut container) => {
                 // The daemon's userns-remap applies to every container that does not opt out.
-                if remapped && container.namespaces.user != "host" {
+                let opted_out = host
+                    .as_deref()
+                    .is_some_and(|h| h.contains("\"UsernsMode\":\"host\""));
+                if remapped && !opted_out {
                     container.namespaces.user = "remapped".into();
                 }
                 out.push(container)
@@ -83,7 +88,166 @@ pub fn read(ctx: &Context, warnings: &mut Vec<String>) -> Vec<Container> {
             Err(e) => warnings.push(format!("{config_path}: {e}")),
         }
     }
+    for namespace in ctx.root.list(TASKS) {
+        for id in ctx.root.list(&format!("{TASKS}/{namespace}")) {
+            if out.len() >= MAX_CONTAINERS {
+                break;
+            }
+            let file = format!("{TASKS}/{namespace}/{id}/config.json");
+            let Some(text) = ctx.root.read(&file) else {
+                continue;
+            };
+            match oci_container(&text, &id, &file) {
+                Ok(container) => out.push(container),
+                Err(e) => warnings.push(format!("{file}: {e}")),
+            }
+        }
+    }
     out
+}
+
+/// Where containerd keeps the bundles of running tasks.
+const TASKS: &str = "/run/containerd/io.containerd.runtime.v2.task";
+
+/// The capabilities a container gets from Docker and containerd unless told otherwise.
+const DEFAULT_CAPS: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// An OCI runtime spec (`config.json` of a bundle): a namespace type missing from
+/// `linux.namespaces` is shared with the host; no `linux.seccomp` is no filter.
+fn oci_container(json: &str, id: &str, file: &str) -> Result<Container, String> {
+    let spec: Value = serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
+    let process = spec.get("process").unwrap_or(&Value::Null);
+    let linux = spec.get("linux").unwrap_or(&Value::Null);
+    let annotations = spec.get("annotations").unwrap_or(&Value::Null);
+    let caps: Vec<String> = process
+        .get("capabilities")
+        .map(|c| strings(c, "bounding"))
+        .unwrap_or_default()
+        .iter()
+        .map(|c| cap_name(c))
+        .collect();
+    let types: Vec<String> = linux
+        .get("namespaces")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|n| text(n, "type"))
+        .collect();
+    let ns = |kind: &str| {
+        if types.iter().any(|t| t == kind) {
+            "private"
+        } else {
+            "host"
+        }
+        .to_string()
+    };
+    let masked = linux
+        .get("maskedPaths")
+        .and_then(Value::as_array)
+        .is_some_and(|m| !m.is_empty());
+    let mounts = spec
+        .get("mounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            text(m, "type") == "bind"
+                || strings(m, "options")
+                    .iter()
+                    .any(|o| o == "bind" || o == "rbind")
+        })
+        .map(|m| Mount {
+            source: text(m, "source"),
+            destination: text(m, "destination"),
+            read_only: strings(m, "options").iter().any(|o| o == "ro"),
+        })
+        .collect();
+    let uid = process
+        .get("user")
+        .and_then(|u| u.get("uid"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let name = [
+        "io.kubernetes.cri.container-name",
+        "io.kubernetes.container.name",
+    ]
+    .iter()
+    .map(|k| text(annotations, k))
+    .find(|n| !n.is_empty())
+    .unwrap_or_else(|| id.to_string());
+    let image = [
+        "io.kubernetes.cri.image-name",
+        "org.opencontainers.image.ref.name",
+    ]
+    .iter()
+    .map(|k| text(annotations, k))
+    .find(|n| !n.is_empty())
+    .unwrap_or_default();
+    Ok(Container {
+        id: id.to_string(),
+        name,
+        image,
+        runtime: "runc".into(),
+        running: true,
+        // Every capability and no masked /proc paths: what `--privileged` produces.
+        privileged: caps.len() >= 38 && !masked,
+        user: uid.to_string(),
+        namespaces: Namespaces {
+            network: ns("network"),
+            pid: ns("pid"),
+            ipc: ns("ipc"),
+            uts: ns("uts"),
+            user: ns("user"),
+        },
+        capabilities: Capabilities {
+            add: caps
+                .iter()
+                .filter(|c| !DEFAULT_CAPS.contains(&c.as_str()))
+                .cloned()
+                .collect(),
+            drop: DEFAULT_CAPS
+                .iter()
+                .filter(|d| !caps.iter().any(|c| c == *d))
+                .map(|d| d.to_string())
+                .collect(),
+        },
+        mounts,
+        seccomp: if linux.get("seccomp").is_some_and(|s| !s.is_null()) {
+            "default"
+        } else {
+            "unconfined"
+        }
+        .into(),
+        apparmor: Some(text(process, "apparmorProfile"))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "unconfined".into()),
+        selinux: text(process, "selinuxLabel"),
+        no_new_privileges: process
+            .get("noNewPrivileges")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        read_only_rootfs: spec
+            .get("root")
+            .and_then(|r| r.get("readonly"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        file: file.to_string(),
+    })
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -177,7 +341,8 @@ fn docker_container(config: &str, host: Option<&str>, file: &str) -> Result<Cont
             pid: namespace(&text(&host, "PidMode")),
             ipc: namespace(&text(&host, "IpcMode")),
             uts: namespace(&text(&host, "UTSMode")),
-            user: namespace(&text(&host, "UsernsMode")),
+            // Docker makes a user namespace only under the daemon's userns-remap (see `read`).
+            user: "host".into(),
         },
         capabilities: Capabilities {
             add: strings(&host, "CapAdd")

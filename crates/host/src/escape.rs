@@ -208,7 +208,7 @@ fn cgroup_release_agent(host: &HostInfo, c: &Container) -> Option<Vec<Condition>
 
 fn root_without_userns(_: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
     let root = matches!(c.user.as_str(), "" | "0" | "root") || c.user.starts_with("0:");
-    (root && c.namespaces.user != "remapped").then(|| {
+    (root && c.namespaces.user == "host").then(|| {
         let user = if c.user.is_empty() {
             "root (no User)"
         } else {
