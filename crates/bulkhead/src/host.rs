@@ -27,6 +27,10 @@ pub struct HostArgs {
     /// filters (2 is for errors)
     #[arg(long, default_value_t = 0, value_parser = exit_code)]
     pub exit_code: u8,
+    /// Ignore file: check IDs, advisory IDs or CVEs, escape-path IDs; optional path globs and
+    /// `exp:YYYY-MM-DD` [default: .bulkheadignore, and .trivyignore, in the working directory]
+    #[arg(long, alias = "ignore-file", value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
     /// Tools accepted on this host, by binary name (e.g. `--allow make,strace`): not reported
     /// by the minimal-host checks
     #[arg(long, value_delimiter = ',')]
@@ -40,6 +44,8 @@ pub struct HostArgs {
 pub enum HostFormat {
     Table,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
 }
 
 pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result<u8> {
@@ -94,7 +100,12 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
         containers: audit.containers,
         escape_paths,
         warnings,
+        suppressed: Vec::new(),
     };
+    report.suppress(&crate::scan::ignore_rules(
+        args.ignorefile.as_deref(),
+        None,
+    )?);
     report.keep(&severities);
     if !global.quiet && (args.format != HostFormat::Table || args.output.is_some()) {
         for warning in &report.warnings {
@@ -114,6 +125,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
     match args.format {
         HostFormat::Json => report::write_host_json(&report, &mut out),
         HostFormat::Table => report::write_host_table(&report, &mut out, colour),
+        HostFormat::Sarif => report::write_host_sarif(&report, &mut out),
     }
     .and_then(|_| out.flush())
     .context("cannot write the report")?;

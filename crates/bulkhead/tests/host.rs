@@ -460,3 +460,63 @@ fn an_oci_bundle_made_by_runc_spec_is_read_as_a_container() {
     assert_eq!(c["apparmor"], "unconfined");
     assert_eq!(c["privileged"], false);
 }
+
+#[test]
+fn the_host_report_as_sarif_is_valid_and_points_at_the_drop_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let privileged = r#"{"Privileged":true}"#;
+    let (root, _) = node(dir.path(), privileged);
+    let sarif = dir.path().join("host.sarif");
+    let args = [
+        "host",
+        "--format",
+        "sarif",
+        "-o",
+        sarif.to_str().unwrap(),
+        "--root",
+    ];
+    let out = bulkhead(&[&args[..], &[root.to_str().unwrap()]].concat(), dir.path());
+    let code = out.status.code();
+    assert_eq!(code, Some(0));
+    common::sarif::validate_sarif(&sarif);
+    let log: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let api = results
+        .iter()
+        .find(|r| r["ruleId"] == "BH-HOST-001")
+        .unwrap();
+    let location = &api["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        format!("file://{DROPIN}")
+    );
+    assert_eq!(location["region"]["startLine"], 3);
+    assert!(results.iter().any(|r| r["ruleId"] == "escape/privileged"));
+    // Without an advisory database the checks still run, and the gap is said.
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(notes.contains("db update"), "{notes}");
+}
+
+#[test]
+fn an_ignore_file_hides_checks_and_escape_paths_and_says_which_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _) = node(dir.path(), r#"{"Privileged":true}"#);
+    let ignore = dir.path().join("host.ignore");
+    std::fs::write(&ignore, "# reviewed\nBH-HOST-001\nprivileged\n").unwrap();
+    let (_, report) = host(&root, &["--ignorefile", ignore.to_str().unwrap()]);
+    assert!(finding(&report, "BH-HOST-001").is_none());
+    assert!(finding(&report, "BH-HOST-003").is_some());
+    let paths: Vec<&str> = report["escape_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(!paths.contains(&"privileged"), "{paths:?}");
+    let suppressed = report["suppressed"].as_array().unwrap();
+    assert_eq!(suppressed.len(), 2, "{suppressed:?}");
+    assert!(suppressed[0]["by"]
+        .as_str()
+        .unwrap()
+        .ends_with("host.ignore:2"));
+}

@@ -2,6 +2,7 @@
 //! the escape paths; written as JSON (docs/host-report.md) or as a table grouped by
 //! components, escape paths, checks and containers.
 
+use crate::suppress::{by_entry, IgnoreRules, Suppressed};
 use crate::table::{colour, new_table};
 use crate::text::cell_text;
 use comfy_table::{Attribute, Cell};
@@ -27,6 +28,9 @@ pub struct HostReport {
     pub containers: Vec<Container>,
     pub escape_paths: Vec<EscapePath>,
     pub warnings: Vec<String>,
+    /// What ignore files hid, and which line hid each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Suppressed>,
 }
 
 /// A vulnerability as in image reports, with the component it was found in.
@@ -38,6 +42,51 @@ pub struct ComponentVulnerability {
 }
 
 impl HostReport {
+    /// Drops what the ignore file names: checks by rule ID (and path glob of the file),
+    /// vulnerabilities by ID or alias (and package), escape paths by ID or CVE.
+    pub fn suppress(&mut self, ignore: &IgnoreRules) {
+        self.warnings
+            .extend(ignore.warnings.iter().map(|w| w.to_string()));
+        let mut hidden = Vec::new();
+        self.misconfigurations.retain(|f| {
+            let file = f.file.as_deref().unwrap_or("");
+            let Some(entry) = ignore.find(&[f.rule_id], None, file) else {
+                return true;
+            };
+            let target = format!("{} = {}", f.setting, f.value);
+            hidden.push(by_entry(
+                "misconfiguration",
+                f.rule_id,
+                target,
+                &entry.source,
+            ));
+            false
+        });
+        self.vulnerabilities.retain(|v| {
+            let inner = &v.vulnerability;
+            let mut ids: Vec<&str> = vec![&inner.id];
+            ids.extend(inner.aliases.iter().map(String::as_str));
+            let package = Some((inner.package.as_str(), inner.purl.as_str()));
+            let Some(entry) = ignore.find(&ids, package, "") else {
+                return true;
+            };
+            let target = format!("{}@{}", inner.package, inner.installed_version);
+            hidden.push(by_entry("vulnerability", &inner.id, target, &entry.source));
+            false
+        });
+        self.escape_paths.retain(|p| {
+            let mut ids: Vec<&str> = vec![p.id];
+            ids.extend(p.cves.iter().map(String::as_str));
+            let Some(entry) = ignore.find(&ids, None, "") else {
+                return true;
+            };
+            let target = p.container.clone().unwrap_or_default();
+            hidden.push(by_entry("escape-path", p.id, target, &entry.source));
+            false
+        });
+        self.suppressed.extend(hidden);
+    }
+
     /// Keeps the findings at these severities (all when empty).
     pub fn keep(&mut self, severities: &[Severity]) {
         if severities.is_empty() {

@@ -17,7 +17,7 @@ pub use host::{write_host_json, write_host_table, ComponentVulnerability, HostRe
 pub use integrity::{Integrity, IntegrityFinding, Resolved};
 
 pub use json::write_json;
-pub use sarif::write_sarif;
+pub use sarif::{write_host_sarif, write_sarif};
 mod cyclonedx;
 mod rescan;
 mod sbom;

@@ -236,13 +236,18 @@ impl SarifRun {
     }
 
     pub fn into_log(self, report: &Report) -> Value {
+        let notes = report.warnings.iter().map(|w| w.to_string()).collect();
+        self.log(report.tool.version, notes, report.suppressed.len())
+    }
+
+    fn log(self, version: &str, notes: Vec<String>, suppressed: usize) -> Value {
         json!({
             "$schema": SCHEMA,
             "version": "2.1.0",
             "runs": [{
                 "tool": {"driver": {
-                    "name": report.tool.name,
-                    "version": report.tool.version,
+                    "name": "bulkhead",
+                    "version": version,
                     "informationUri": "https://github.com/bulkhead-scanner/bulkhead",
                     "rules": self.rules,
                 }},
@@ -250,15 +255,101 @@ impl SarifRun {
                 // Data gaps qualify the results: a code-scanning dashboard shows them.
                 "invocations": [{
                     "executionSuccessful": true,
-                    "toolExecutionNotifications": report.warnings.iter().map(|w| json!({
+                    "toolExecutionNotifications": notes.iter().map(|w| json!({
                         "level": "warning",
-                        "message": {"text": w.to_string()},
+                        "message": {"text": w},
                     })).collect::<Vec<_>>(),
                 }],
-                "properties": {"suppressed": report.suppressed.len()},
+                "properties": {"suppressed": suppressed},
             }],
         })
     }
+}
+
+/// The host report: failed checks at the file and line their value came from, component
+/// vulnerabilities at the component's path, escape paths at the container's state file.
+pub fn write_host_sarif(report: &crate::HostReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut run = SarifRun::default();
+    for f in &report.misconfigurations {
+        let index = run.rule(f.rule_id, || {
+            json!({
+                "id": f.rule_id,
+                "name": "host-check",
+                "shortDescription": {"text": f.title},
+                "help": {"text": f.fix},
+                "properties": {"tags": ["host", "security"], "security-severity": level(f.severity).1,
+                    "benchmark": f.benchmark},
+            })
+        });
+        let file = f.file.as_deref().unwrap_or(&report.host.root);
+        let message = format!(
+            "{} ({} = {}, from {})",
+            f.message, f.setting, f.value, f.source
+        );
+        run.result(
+            f.rule_id,
+            index,
+            f.severity,
+            message,
+            file,
+            f.line.unwrap_or(0),
+            0,
+            None,
+        );
+    }
+    for v in &report.vulnerabilities {
+        let v_inner = &v.vulnerability;
+        let index = run.rule(&v_inner.id, || {
+            let summary = v_inner.title.clone().unwrap_or_else(|| format!("{} in {}", v_inner.id, v_inner.package));
+            json!({
+                "id": v_inner.id,
+                "name": "vulnerability",
+                "shortDescription": {"text": summary},
+                "properties": {"tags": ["vulnerability", "security"], "security-severity": level(v_inner.severity).1},
+            })
+        });
+        let place = report
+            .components
+            .iter()
+            .find(|c| c.name == v.component)
+            .and_then(|c| c.path.clone())
+            .unwrap_or_else(|| report.host.root.clone());
+        let message = format!(
+            "{} {} {} is affected by {}",
+            v.component, v_inner.package, v_inner.installed_version, v_inner.id
+        );
+        run.result(
+            &v_inner.id,
+            index,
+            v_inner.severity,
+            message,
+            &place,
+            0,
+            0,
+            None,
+        );
+    }
+    for p in &report.escape_paths {
+        let id = format!("escape/{}", p.id);
+        let index = run.rule(&id, || {
+            json!({
+                "id": id,
+                "name": "escape-path",
+                "shortDescription": {"text": p.summary},
+                "help": {"text": p.remediation},
+                "properties": {"tags": ["escape", "security"], "security-severity": level(p.severity).1},
+            })
+        });
+        let file = report
+            .containers
+            .iter()
+            .find(|c| Some(&c.name) == p.container.as_ref())
+            .map_or(report.host.root.as_str(), |c| c.file.as_str());
+        run.result(&id, index, p.severity, p.summary.clone(), file, 0, 0, None);
+    }
+    let log = run.log(env!("CARGO_PKG_VERSION"), report.warnings.clone(), 0);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
 }
 
 pub fn write_sarif(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {

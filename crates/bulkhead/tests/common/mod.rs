@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod registry;
+pub mod sarif;
 
 use sha2::{Digest, Sha256};
 use std::io::Write;

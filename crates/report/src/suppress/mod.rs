@@ -116,7 +116,7 @@ impl Report {
     }
 }
 
-fn by_entry(kind: &'static str, id: &str, target: String, source: &str) -> Suppressed {
+pub(crate) fn by_entry(kind: &'static str, id: &str, target: String, source: &str) -> Suppressed {
     Suppressed {
         kind,
         id: id.to_string(),
