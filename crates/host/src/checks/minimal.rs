@@ -85,6 +85,10 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
     if ctx.docker.is_none() && ctx.kubelet.is_none() && !ctx.root.exists("/usr/bin/containerd") {
         return;
     }
+    // An image-based OS ships what it ships: nothing to remove.
+    if ctx.os_family().is_some_and(|f| crate::IMMUTABLE.contains(&f)) {
+        return;
+    }
     for (id, tools) in TOOLS {
         let mut found = Vec::new();
         for tool in *tools {
