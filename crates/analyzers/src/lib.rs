@@ -6,6 +6,7 @@ pub mod dpkg;
 pub mod dpkg_copyright;
 pub mod image_files;
 pub mod lang;
+pub mod malware;
 pub mod os;
 pub mod package_files;
 mod records;

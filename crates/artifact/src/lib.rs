@@ -15,7 +15,7 @@ mod tree;
 pub use layer::{analyze_image, analyze_image_cached, cache_key, LayerCache};
 pub use paths::normalize;
 pub use skip::{SkipPaths, SkippingAnalyzer};
-pub use squash::{secrets, squash};
+pub use squash::{malware, secrets, squash};
 pub use tree::{analyze_tree, TreeOptions};
 
 use inventory::{FileResult, LayerRef, Warning};

@@ -3,7 +3,7 @@
 
 use crate::paths::Deletions;
 use crate::LayerResult;
-use inventory::{FileResult, Inventory, Package, Secret};
+use inventory::{FileResult, Inventory, MalwareContent, Package, Secret};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The squashed inventory: what a container started from this image would hold. The
@@ -78,7 +78,9 @@ fn view(layers: &[LayerResult]) -> (Inventory, Vec<Move>, HashMap<String, Vec<St
                         os_priority = *priority;
                     }
                 }
-                FileResult::Secrets { .. } | FileResult::Warning { .. } => {}
+                FileResult::Secrets { .. }
+                | FileResult::Malware { .. }
+                | FileResult::Warning { .. } => {}
                 FileResult::Licenses { package, licenses } => {
                     dpkg_licenses.insert(package.clone(), licenses.clone());
                 }
@@ -102,6 +104,7 @@ fn view(layers: &[LayerResult]) -> (Inventory, Vec<Move>, HashMap<String, Vec<St
     inventory.owned_files.sort_unstable();
     inventory.owned_files.dedup();
     inventory.secrets = secrets(layers);
+    inventory.malware = malware(layers);
     inventory.warnings = layers
         .iter()
         .flat_map(|l| l.warnings.iter().cloned())
@@ -140,6 +143,7 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
         }),
         FileResult::Os { .. }
         | FileResult::Secrets { .. }
+        | FileResult::Malware { .. }
         | FileResult::FileMode { .. }
         | FileResult::OwnedFiles { .. }
         | FileResult::Licenses { .. }
@@ -147,13 +151,95 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
     })
 }
 
+/// A finding kept from every layer (secrets, malicious content): the image ships the bytes of
+/// every layer, whatever later layers hide.
+trait EveryLayer: Clone {
+    fn found(result: &FileResult) -> &[Self];
+    fn place(&mut self, file: &str, layer: Option<inventory::LayerRef>);
+    fn layer(&self) -> Option<&inventory::LayerRef>;
+    fn set_layer(&mut self, layer: Option<inventory::LayerRef>);
+    fn mark_deleted(&mut self);
+    /// The same finding in a rewritten copy of the file.
+    fn same(&self, other: &Self) -> bool;
+    fn order(&self) -> (&str, usize, &str);
+}
+
+impl EveryLayer for Secret {
+    fn found(result: &FileResult) -> &[Self] {
+        match result {
+            FileResult::Secrets { secrets } => secrets,
+            _ => &[],
+        }
+    }
+    fn place(&mut self, file: &str, layer: Option<inventory::LayerRef>) {
+        self.file = file.to_string();
+        self.layer = self.layer.take().or(layer);
+        self.deleted = false;
+    }
+    fn layer(&self) -> Option<&inventory::LayerRef> {
+        self.layer.as_ref()
+    }
+    fn set_layer(&mut self, layer: Option<inventory::LayerRef>) {
+        self.layer = layer;
+    }
+    fn mark_deleted(&mut self) {
+        self.deleted = true;
+    }
+    fn same(&self, other: &Self) -> bool {
+        self.rule_id == other.rule_id && self.line == other.line && self.matched == other.matched
+    }
+    fn order(&self) -> (&str, usize, &str) {
+        (&self.file, self.line, &self.rule_id)
+    }
+}
+
+impl EveryLayer for MalwareContent {
+    fn found(result: &FileResult) -> &[Self] {
+        match result {
+            FileResult::Malware { findings } => findings,
+            _ => &[],
+        }
+    }
+    fn place(&mut self, file: &str, layer: Option<inventory::LayerRef>) {
+        self.file = file.to_string();
+        self.layer = self.layer.take().or(layer);
+        self.deleted = false;
+    }
+    fn layer(&self) -> Option<&inventory::LayerRef> {
+        self.layer.as_ref()
+    }
+    fn set_layer(&mut self, layer: Option<inventory::LayerRef>) {
+        self.layer = layer;
+    }
+    fn mark_deleted(&mut self) {
+        self.deleted = true;
+    }
+    fn same(&self, other: &Self) -> bool {
+        self.rule_id == other.rule_id
+            && self.rule_set == other.rule_set
+            && self.sha256 == other.sha256
+    }
+    fn order(&self) -> (&str, usize, &str) {
+        (&self.file, 0, &self.rule_id)
+    }
+}
+
 /// Secrets from every layer, not only the visible files: a key copied in one layer and
 /// deleted in the next still ships in the image. Each is attributed to the lowest layer from
 /// which it has been present without a break, and marked `deleted` when a later layer
 /// removes, hides or overwrites its file.
 pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
-    // path → secrets in the copy of that path visible so far
-    let mut live: BTreeMap<&str, Vec<Secret>> = BTreeMap::new();
+    every_layer(layers)
+}
+
+/// Malicious content from every layer, attributed and marked like [`secrets`].
+pub fn malware(layers: &[LayerResult]) -> Vec<MalwareContent> {
+    every_layer(layers)
+}
+
+fn every_layer<T: EveryLayer>(layers: &[LayerResult]) -> Vec<T> {
+    // path → findings in the copy of that path visible so far
+    let mut live: BTreeMap<&str, Vec<T>> = BTreeMap::new();
     let mut out = Vec::new();
     for layer in layers {
         let deletions = Deletions::new(layer);
@@ -169,62 +255,46 @@ pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
             .partition(|(path, _)| gone(path) || written.contains(path));
         live = kept;
         for (path, found) in &layer.files {
-            let mut here: Vec<Secret> = found
+            let mut here: Vec<T> = found
                 .iter()
-                .flat_map(|r| match r {
-                    FileResult::Secrets { secrets } => secrets.as_slice(),
-                    _ => &[],
-                })
-                .map(|s| Secret {
-                    file: path.clone(),
-                    layer: s.layer.clone().or_else(|| layer.layer.clone()),
-                    deleted: false,
-                    ..s.clone()
+                .flat_map(T::found)
+                .map(|f| {
+                    let mut f = f.clone();
+                    f.place(path, layer.layer.clone());
+                    f
                 })
                 .collect();
             if here.is_empty() {
                 continue;
             }
-            // The same secret rewritten in place keeps the layer that first added it.
+            // The same finding rewritten in place keeps the layer that first added it.
             if let Some(before) = dead.get(path.as_str()) {
-                for secret in &mut here {
-                    if let Some(old) = before.iter().find(|o| same(o, secret)) {
-                        secret.layer = old.layer.clone();
+                for finding in &mut here {
+                    if let Some(old) = before.iter().find(|o| o.same(finding)) {
+                        finding.set_layer(old.layer().cloned());
                     }
                 }
             }
             live.insert(path, here);
         }
-        for (path, secrets) in dead {
+        for (path, findings) in dead {
             let still = live.get(path);
             out.extend(
-                secrets
+                findings
                     .into_iter()
-                    .filter(|s| !still.is_some_and(|now| now.iter().any(|n| same(n, s))))
-                    .map(|s| Secret { deleted: true, ..s }),
+                    .filter(|f| !still.is_some_and(|now| now.iter().any(|n| n.same(f))))
+                    .map(|mut f| {
+                        f.mark_deleted();
+                        f
+                    }),
             );
         }
     }
     out.extend(live.into_values().flatten());
     out.sort_by(|a, b| {
-        (
-            &a.file,
-            a.line,
-            &a.rule_id,
-            a.layer.as_ref().map(|l| l.index),
-        )
-            .cmp(&(
-                &b.file,
-                b.line,
-                &b.rule_id,
-                b.layer.as_ref().map(|l| l.index),
-            ))
+        (a.order(), a.layer().map(|l| l.index)).cmp(&(b.order(), b.layer().map(|l| l.index)))
     });
     out
-}
-
-fn same(a: &Secret, b: &Secret) -> bool {
-    a.rule_id == b.rule_id && a.line == b.line && a.matched == b.matched
 }
 
 #[cfg(test)]

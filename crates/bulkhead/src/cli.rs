@@ -177,6 +177,9 @@ pub enum ScannerKind {
     /// Misconfigurations: image config and file modes (image, rootfs); Dockerfiles, Kubernetes
     /// and compose files (fs)
     Config,
+    /// Malicious content in files: YARA rules (built in, and --malware-rules) and known-bad
+    /// hashes (--malware-hashes)
+    Malware,
 }
 
 /// Output, filters and suppressions: every scanning command has these.
@@ -231,9 +234,16 @@ pub struct AnalysisArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "vuln,secret,config"
+        default_value = "vuln,secret,config,malware"
     )]
     pub scanners: Vec<ScannerKind>,
+    /// YARA rule files or directories to load besides the built-in malware rules (repeatable;
+    /// e.g. signature-base's yara/ or malcontent's rules/)
+    #[arg(long, value_name = "PATH")]
+    pub malware_rules: Vec<PathBuf>,
+    /// Known-bad hash lists, `hash;description` per line (MD5, SHA-1 or SHA-256; repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub malware_hashes: Vec<PathBuf>,
     /// Secret rules and allow-lists to add (YAML: rules, disable, allow, max_file_size)
     #[arg(long, value_name = "FILE")]
     pub secret_config: Option<PathBuf>,

@@ -53,12 +53,14 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
     }
     let (mut image, blobs) = source::open_image(&args.target, &select)?;
     let integrity = integrity(&image, args.expect_digest.as_deref());
-    let (chosen, secrets) = scan::chosen_analyzers(&args.analysis)?;
+    let chosen = scan::chosen_analyzers(&args.analysis)?;
     // Before the layers are read: it redacts the history steps their results repeat.
-    let config_secrets = secrets
+    let config_secrets = chosen
+        .secrets
         .as_ref()
         .map(|s| crate::secrets::image_config(s, &mut image));
     let skipping: Vec<SkippingAnalyzer> = chosen
+        .analyzers
         .iter()
         .map(|a| SkippingAnalyzer {
             inner: a.as_ref(),
@@ -69,7 +71,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
     let analyzers: Vec<&dyn Analyzer> = if skips {
         skipping.iter().map(|a| a as &dyn Analyzer).collect()
     } else {
-        chosen.iter().map(|a| a.as_ref()).collect()
+        chosen.analyzers.iter().map(|a| a.as_ref()).collect()
     };
     let limits = scan::limits(&args.analysis, args.max_layer_size);
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.size).collect();
@@ -92,6 +94,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
         None => artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits, &bars)?,
     };
     let mut inventory = artifact::squash(layers);
+    inventory.warnings.extend(chosen.notes.iter().cloned());
     inventory
         .secrets
         .extend(config_secrets.into_iter().flatten());

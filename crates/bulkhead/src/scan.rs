@@ -9,7 +9,7 @@ use artifact::{Analyzer, Limits};
 use detectors::{eol, matcher, severity::Severity};
 use inventory::{Inventory, Warning};
 use report::suppress::{IgnoreRules, VexStatements};
-use report::{Artifact, Filter, OsReport, Report, Tool};
+use report::{Artifact, Filter, MalwareFinding, OsReport, Report, Tool};
 use std::path::{Path, PathBuf};
 
 /// How a finished inventory becomes a report: the options every scanning command shares.
@@ -121,7 +121,13 @@ pub fn filter(severity: &[String], ignore_unfixed: bool) -> anyhow::Result<Filte
 }
 
 /// The analyzers for the pass, and the secret analyzer again for the image config.
-pub type Chosen = (Vec<Box<dyn Analyzer>>, Option<analyzers::SecretAnalyzer>);
+/// The analyzers a scan runs, the secret analyzer again (image config and history are scanned
+/// with it too), and what loading them had to say (malware rule files that did not compile).
+pub struct Chosen {
+    pub analyzers: Vec<Box<dyn Analyzer>>,
+    pub secrets: Option<analyzers::SecretAnalyzer>,
+    pub notes: Vec<Warning>,
+}
 
 /// The analyzers `--scanners` asks for. The OS is always detected (end of life does not depend
 /// on the scanners); the secret analyzer also comes back on its own for the image config.
@@ -144,7 +150,35 @@ pub fn chosen_analyzers(args: &AnalysisArgs) -> anyhow::Result<Chosen> {
     } else {
         None
     };
-    Ok((chosen, secrets))
+    let mut notes = Vec::new();
+    if args.wants(ScannerKind::Malware) {
+        let options = analyzers::malware::MalwareOptions {
+            rules: args.malware_rules.clone(),
+            hashes: args.malware_hashes.clone(),
+        };
+        let (malware, warnings) =
+            analyzers::malware::MalwareAnalyzer::new(&options).map_err(anyhow::Error::msg)?;
+        for set in malware.sets() {
+            notes.push(gap(format!(
+                "malware rules {}: {} of {} files compiled ({} rules){}",
+                set.name,
+                set.compiled_files,
+                set.files,
+                set.rules,
+                set.license
+                    .as_deref()
+                    .map(|l| format!(", licence {l}"))
+                    .unwrap_or_default()
+            )));
+        }
+        notes.extend(warnings.into_iter().map(gap));
+        chosen.push(Box::new(malware));
+    }
+    Ok(Chosen {
+        analyzers: chosen,
+        secrets,
+        notes,
+    })
 }
 
 /// `--scanners` as the report names them.
@@ -153,6 +187,7 @@ pub fn scanner_names(args: &AnalysisArgs) -> Vec<&'static str> {
         (ScannerKind::Vuln, "vuln"),
         (ScannerKind::Secret, "secret"),
         (ScannerKind::Config, "config"),
+        (ScannerKind::Malware, "malware"),
     ]
     .into_iter()
     .filter(|(kind, _)| args.wants(*kind))
@@ -230,7 +265,12 @@ pub fn finish(
         os,
         packages: inventory.packages,
         vulnerabilities: matches.vulnerabilities,
-        malware: matches.malware,
+        malware: matches
+            .malware
+            .into_iter()
+            .map(MalwareFinding::from_package)
+            .chain(inventory.malware.into_iter().map(MalwareFinding::Content))
+            .collect(),
         secrets: inventory.secrets,
         misconfigurations: plan.misconfigurations,
         summary: Default::default(),
@@ -366,8 +406,8 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         tree.vex,
         Some(root),
     )?;
-    let (chosen, _) = chosen_analyzers(tree.analysis)?;
-    let analyzers: Vec<&dyn Analyzer> = chosen.iter().map(|a| a.as_ref()).collect();
+    let chosen = chosen_analyzers(tree.analysis)?;
+    let analyzers: Vec<&dyn Analyzer> = chosen.analyzers.iter().map(|a| a.as_ref()).collect();
     let options = artifact::TreeOptions {
         skip_dirs: tree.analysis.skip_dirs.clone(),
         skip_files: tree.analysis.skip_files.clone(),
@@ -376,6 +416,7 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
     let limits = limits(tree.analysis, u64::MAX);
     let layer = artifact::analyze_tree(root, &analyzers, limits, &options)?;
     let mut inventory = artifact::squash(vec![layer]);
+    inventory.warnings.extend(chosen.notes);
     let config = tree.analysis.wants(ScannerKind::Config);
     let misconfigurations = match tree.profile {
         Some(profile) if config => {

@@ -21,7 +21,14 @@ use settings::{Settings, Source};
 use std::path::Path;
 
 /// Container-optimised operating systems (os-release `ID`): immutable, image-based.
-pub(crate) const IMMUTABLE: &[&str] = &["bottlerocket", "flatcar", "talos", "cos", "fedora-coreos", "rhcos"];
+pub(crate) const IMMUTABLE: &[&str] = &[
+    "bottlerocket",
+    "flatcar",
+    "talos",
+    "cos",
+    "fedora-coreos",
+    "rhcos",
+];
 
 /// Version of the host report's JSON layout (docs/host-report.md).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -249,7 +256,10 @@ pub fn audit(root: &Path, options: &Options) -> Audit {
             family: os.family,
             version: os.version,
         });
-    if let Some(os) = os.as_ref().filter(|os| IMMUTABLE.contains(&os.family.as_str())) {
+    if let Some(os) = os
+        .as_ref()
+        .filter(|os| IMMUTABLE.contains(&os.family.as_str()))
+    {
         warnings.push(format!(
             "{} is a container-optimised OS: its packages come as one signed image, so package and minimal-host findings do not apply; update it with its own updater",
             os.family

@@ -97,6 +97,8 @@ pub enum FileResult {
         package: String,
         licenses: Vec<String>,
     },
+    /// Malicious content: a YARA rule that matched the file, or its hash on a known-bad list.
+    Malware { findings: Vec<MalwareContent> },
     /// The file was analysed only in part (a limit was reached): the pass moves this to the
     /// report's `warnings[]`, naming the file and layer, and keeps the other results.
     Warning { message: String },
@@ -135,6 +137,44 @@ pub struct Secret {
     /// True when a later layer deletes or overwrites the file: still in the image's blobs.
     #[serde(default)]
     pub deleted: bool,
+}
+
+/// Malicious content in a file: a YARA rule that matched it (`kind` `content`) or its hash on
+/// a known-bad list (`hash`). Never the matched bytes (they may be a payload): string names and
+/// offsets only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MalwareContent {
+    /// `content` or `hash`.
+    pub kind: String,
+    /// The rule (`BH-MAL-003`, or a third-party rule's name), or `hash` for hash lists.
+    pub rule_id: String,
+    /// `bulkhead`, or the third-party set (its directory or file name) or hash list.
+    pub rule_set: String,
+    pub severity: Severity,
+    pub title: String,
+    pub file: String,
+    pub layer: Option<LayerRef>,
+    /// True when a later layer deletes or overwrites the file: still in the image's blobs.
+    #[serde(default)]
+    pub deleted: bool,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched_strings: Vec<MatchedString>,
+    /// Third-party rules' `author`, `reference` and licence, which their licences require to
+    /// be kept with a finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+}
+
+/// A rule string that matched, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedString {
+    pub name: String,
+    pub offset: u64,
 }
 
 /// A file of the final view with the mode the pass saw; the path has no leading `/`.
@@ -180,6 +220,9 @@ pub struct Inventory {
     /// Secrets from every layer, including files later layers delete.
     #[serde(default)]
     pub secrets: Vec<Secret>,
+    /// Malicious content from every layer, including files later layers delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub malware: Vec<MalwareContent>,
     pub warnings: Vec<Warning>,
     /// Files reported by [`FileResult::FileMode`], only those still present in the final view.
     #[serde(default)]

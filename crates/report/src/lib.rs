@@ -4,6 +4,7 @@
 mod host;
 mod integrity;
 mod json;
+mod malware;
 mod misconfigurations;
 mod openvex;
 mod pretty;
@@ -15,6 +16,7 @@ mod text;
 
 pub use host::{write_host_json, write_host_table, ComponentVulnerability, HostReport};
 pub use integrity::{Integrity, IntegrityFinding, Resolved};
+pub use malware::{MalwareFinding, PackageMalware};
 
 pub use json::write_json;
 pub use sarif::{write_host_sarif, write_sarif};
@@ -33,7 +35,6 @@ pub use spdx::write_spdx;
 pub use table::{write_table, TableOptions};
 pub use text::escape_control;
 
-use detectors::language::Malware;
 use detectors::matcher::Vulnerability;
 use detectors::severity::Severity;
 use inventory::{Package, Secret, Warning};
@@ -55,8 +56,9 @@ pub struct Report {
     pub os: Option<OsReport>,
     pub packages: Vec<Package>,
     pub vulnerabilities: Vec<Vulnerability>,
-    /// Packages named by malicious-package reports (`MAL-*`): always CRITICAL.
-    pub malware: Vec<Malware>,
+    /// Packages named by malicious-package reports (`MAL-*`, always CRITICAL), and malicious
+    /// content in files: YARA rule matches and known-bad hashes.
+    pub malware: Vec<MalwareFinding>,
     /// Credentials found, masked; from every layer, including deleted files.
     pub secrets: Vec<Secret>,
     /// Misconfigurations: Dockerfile, image-config, Kubernetes, compose and policy findings.
@@ -148,12 +150,11 @@ pub struct Filter {
 }
 
 impl Report {
-    /// Drops the findings the filter excludes and recounts the summary. Malware is CRITICAL
-    /// and never "unfixed away": only a severity list without CRITICAL hides it.
+    /// Drops the findings the filter excludes and recounts the summary. Malware is never
+    /// "unfixed away": only a severity list without its severity (packages: CRITICAL) hides it.
     pub fn apply(&mut self, filter: &Filter) {
-        if !(filter.severities.is_empty() || filter.severities.contains(&Severity::Critical)) {
-            self.malware.clear();
-        }
+        self.malware
+            .retain(|m| filter.severities.is_empty() || filter.severities.contains(&m.severity()));
         self.vulnerabilities.retain(|v| {
             (filter.severities.is_empty() || filter.severities.contains(&v.severity))
                 && !(filter.ignore_unfixed && v.fixed_version.is_none())

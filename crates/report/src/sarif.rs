@@ -172,34 +172,54 @@ impl SarifRun {
         }
     }
 
-    /// Malicious packages: one rule per MAL-* report, always CRITICAL, located at the file
-    /// that named the package.
+    /// Malware: one rule per MAL-* report or content rule, located at the file that named the
+    /// package or whose content matched.
     pub fn add_malware(&mut self, report: &Report) {
         for m in &report.malware {
-            let index = self.rule(&m.id, || {
-                let summary = m
-                    .summary
-                    .clone()
-                    .unwrap_or_else(|| format!("malicious package {}", m.package));
-                json!({
-                    "id": m.id,
+            let index = self.rule(m.id(), || {
+                let summary = m.title();
+                let mut rule = json!({
+                    "id": m.id(),
                     "name": "malware",
                     "shortDescription": {"text": summary},
                     "fullDescription": {"text": summary},
-                    "help": {"text": "Remove the package and treat the image or tree as compromised: it is code published to attack its users, not a bug to patch."},
-                    "properties": {"tags": ["malware", "security"], "security-severity": level(Severity::Critical).1},
-                })
+                    "help": {"text": "Remove it and treat the image or tree as compromised: it is code made to attack, not a bug to patch."},
+                    "properties": {"tags": ["malware", "security"], "security-severity": level(m.severity()).1},
+                });
+                if let crate::MalwareFinding::Content(c) = m {
+                    rule["properties"]["ruleSet"] = json!(c.rule_set);
+                    if let Some(author) = &c.author {
+                        rule["properties"]["author"] = json!(author);
+                    }
+                    if let Some(license) = &c.license {
+                        rule["properties"]["license"] = json!(license);
+                    }
+                    if let Some(reference) = &c.reference {
+                        rule["helpUri"] = json!(reference);
+                    }
+                }
+                rule
             });
-            let message = format!(
-                "{} {} ({}) is a malicious package ({})",
-                m.package, m.version, m.ecosystem, m.id
-            );
-            let file = if m.location.is_empty() {
+            let message = match m {
+                crate::MalwareFinding::Package(p) => format!(
+                    "{} {} ({}) is a malicious package ({})",
+                    p.malware.package, p.malware.version, p.malware.ecosystem, p.malware.id
+                ),
+                crate::MalwareFinding::Content(c) => {
+                    let deleted = if c.deleted {
+                        " (deleted by a later layer, still in the image)"
+                    } else {
+                        ""
+                    };
+                    format!("{}: {} ({}){deleted}", c.file, c.title, c.rule_id)
+                }
+            };
+            let file = if m.location().is_empty() {
                 report.artifact.name.as_str()
             } else {
-                m.location.as_str()
+                m.location()
             };
-            self.result(&m.id, index, Severity::Critical, message, file, 0, 0, None);
+            self.result(m.id(), index, m.severity(), message, file, 0, 0, None);
         }
     }
 

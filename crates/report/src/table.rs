@@ -104,11 +104,7 @@ pub fn write_table(
     writeln!(out, "{}", summary.join("   "))?;
     write_warnings(report, out)?;
     if !report.malware.is_empty() {
-        writeln!(
-            out,
-            "MALWARE: {} malicious package(s)",
-            report.malware.len()
-        )?;
+        writeln!(out, "MALWARE: {} finding(s)", report.malware.len())?;
         write_malware(report, out, colour_on)?;
     }
     if !report.vulnerabilities.is_empty() {
@@ -226,16 +222,22 @@ fn write_vulnerabilities(
 /// patch but code to remove.
 fn write_malware(report: &Report, out: &mut dyn Write, colour_on: bool) -> std::io::Result<()> {
     let mut table = new_table(colour_on);
-    table.set_header(["Package", "Malware", "Severity", "Version", "Location"]);
+    table.set_header(["Malware", "Severity", "What", "Where", "Layer"]);
     for m in &report.malware {
+        let mut place = cell_text(m.location());
+        if let crate::MalwareFinding::Content(c) = m {
+            if c.deleted {
+                place.push_str("\n(deleted by a later layer)");
+            }
+        }
         table.add_row(vec![
-            Cell::new(format!("{} ({})", cell_text(&m.package), m.ecosystem)),
-            Cell::new(cell_text(&m.id)),
-            Cell::new(Severity::Critical.to_string())
-                .fg(colour(Severity::Critical))
+            Cell::new(cell_text(m.id())),
+            Cell::new(m.severity().to_string())
+                .fg(colour(m.severity()))
                 .add_attribute(Attribute::Bold),
-            Cell::new(cell_text(&m.version)),
-            Cell::new(cell_text(&m.location)),
+            Cell::new(cell_text(&m.title())),
+            Cell::new(place),
+            Cell::new(layer_cell(m.layer())),
         ]);
     }
     writeln!(out, "{table}")

@@ -86,7 +86,10 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     // An image-based OS ships what it ships: nothing to remove.
-    if ctx.os_family().is_some_and(|f| crate::IMMUTABLE.contains(&f)) {
+    if ctx
+        .os_family()
+        .is_some_and(|f| crate::IMMUTABLE.contains(&f))
+    {
         return;
     }
     for (id, tools) in TOOLS {

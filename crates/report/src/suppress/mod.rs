@@ -77,17 +77,15 @@ impl Report {
             }));
             true
         });
-        self.malware.retain(|m| {
-            let package = Some((m.package.as_str(), m.purl.as_str()));
-            match ignore.find(&[&m.id], package, &m.location) {
+        self.malware.retain(
+            |m| match ignore.find(&[m.id()], m.named_package(), m.location()) {
                 Some(entry) => {
-                    let target = format!("{}@{}", m.package, m.version);
-                    hidden.push(by_entry("malware", &m.id, target, &entry.source));
+                    hidden.push(by_entry("malware", m.id(), m.target(), &entry.source));
                     false
                 }
                 None => true,
-            }
-        });
+            },
+        );
         self.secrets
             .retain(|s| match ignore.find(&[&s.rule_id], None, &s.file) {
                 Some(entry) => {
