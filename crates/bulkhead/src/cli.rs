@@ -65,6 +65,9 @@ pub enum Command {
     Host(crate::host::HostArgs),
     /// Check Dockerfiles, Kubernetes manifests and compose files for misconfigurations
     Config(ConfigArgs),
+    /// Third-party YARA rule sets for malware scanning: download into the cache, list
+    #[command(subcommand)]
+    Malware(crate::malware::MalwareCommand),
     /// List the bounds on what bulkhead reads, with their current values (set with --limit)
     Limits,
     /// List the misconfiguration rules, or explain one (`bulkhead rules BH-DF-001`)

@@ -7,6 +7,7 @@ mod fs;
 mod host;
 mod image;
 mod limits;
+mod malware;
 mod output;
 mod progress;
 mod rescan;
@@ -78,6 +79,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Host(args) => host::run(&cli.global, &cache_dir, &args),
         cli::Command::Rules { id } => config::rules(id.as_deref()),
         cli::Command::Limits => limits::list(),
+        cli::Command::Malware(command) => malware::run(&cli.global, &cache_dir, &command),
         cli::Command::Sbom(args) => sbom::run(&cli.global, &cache_dir, &args),
         cli::Command::Rescan(args) => rescan::run(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),

@@ -131,7 +131,7 @@ pub struct Chosen {
 
 /// The analyzers `--scanners` asks for. The OS is always detected (end of life does not depend
 /// on the scanners); the secret analyzer also comes back on its own for the image config.
-pub fn chosen_analyzers(args: &AnalysisArgs) -> anyhow::Result<Chosen> {
+pub fn chosen_analyzers(args: &AnalysisArgs, cache_dir: &Path) -> anyhow::Result<Chosen> {
     let mut chosen: Vec<Box<dyn Analyzer>> = Vec::new();
     for analyzer in analyzers::default_analyzers() {
         let keep = match analyzer.name() {
@@ -152,8 +152,11 @@ pub fn chosen_analyzers(args: &AnalysisArgs) -> anyhow::Result<Chosen> {
     };
     let mut notes = Vec::new();
     if args.wants(ScannerKind::Malware) {
+        // The sets `bulkhead malware update` installed, then the ones named on the command line.
+        let mut rules = analyzers::malware::install::installed(cache_dir);
+        rules.extend(args.malware_rules.iter().cloned());
         let options = analyzers::malware::MalwareOptions {
-            rules: args.malware_rules.clone(),
+            rules,
             hashes: args.malware_hashes.clone(),
         };
         let (malware, warnings) =
@@ -406,7 +409,7 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         tree.vex,
         Some(root),
     )?;
-    let chosen = chosen_analyzers(tree.analysis)?;
+    let chosen = chosen_analyzers(tree.analysis, cache_dir)?;
     let analyzers: Vec<&dyn Analyzer> = chosen.analyzers.iter().map(|a| a.as_ref()).collect();
     let options = artifact::TreeOptions {
         skip_dirs: tree.analysis.skip_dirs.clone(),

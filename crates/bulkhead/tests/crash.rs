@@ -202,35 +202,6 @@ fn a_killed_scan_leaves_a_usable_layer_cache() {
     }
 }
 
-/// Serves `body` at every path to every connection, as osv.dev serves `{ecosystem}/all.zip`.
-fn serve_forever(body: Vec<u8>) -> String {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let body = std::sync::Arc::new(body);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let body = body.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(&stream);
-                let mut line = String::new();
-                // The request line and headers, up to the blank line.
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let mut stream = &stream;
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
-            });
-        }
-    });
-    url
-}
-
 /// The real Debian feed as an osv.dev `all.zip`: one pretty-printed JSON file per record.
 fn debian_all_zip() -> Vec<u8> {
     use std::io::Write;

@@ -37,4 +37,4 @@ pub use layers::{LayerCache, LayerCacheError};
 pub use osv::Advisory;
 pub use schema::{name_key, DB_FILE_NAME, SCHEMA_VERSION};
 pub use store::Store;
-pub use update::{update, update_with_limit, DEFAULT_BASE_URL};
+pub use update::{fetch, update, update_with_limit, DEFAULT_BASE_URL};

@@ -140,6 +140,19 @@ fn download(agent: &ureq::Agent, url: &str, path: &Path, max_bytes: u64) -> Resu
     Ok(n)
 }
 
+/// Downloads `url` to `path` (at most `max_bytes`), with the timeouts of `db update`: for
+/// other data the cache holds (`bulkhead malware update`).
+pub fn fetch(url: &str, path: &Path, max_bytes: u64) -> Result<u64> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .timeout_recv_body(Some(Duration::from_secs(3600)))
+        .user_agent(concat!("bulkhead/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    download(&agent, url, path, max_bytes)
+}
+
 /// Percent-encodes an ecosystem for a URL path segment (`Rocky Linux` → `Rocky%20Linux`).
 fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
