@@ -112,6 +112,10 @@ pub struct ConfigArgs {
     /// cannot be parsed (2 is for errors)
     #[arg(long, default_value_t = 0, value_parser = exit_code)]
     pub exit_code: u8,
+    /// A host report of the node these workloads will run on (`bulkhead host --format json`):
+    /// escape paths its runtime and kernel vulnerabilities would open for them
+    #[arg(long, value_name = "HOST_JSON")]
+    pub host: Option<PathBuf>,
     /// Rego policies to run as well: .rego files or directories (repeatable)
     #[arg(long)]
     pub policy: Vec<PathBuf>,

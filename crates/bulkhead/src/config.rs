@@ -71,7 +71,22 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
         ));
     }
     let unparsed = !outcome.errors.is_empty();
+    let node = args.host.as_deref().map(node_facts).transpose()?;
     let mut report = report_of(&args.path, outcome);
+    if let Some(node) = &node {
+        let findings: Vec<host::escape::ConfigFinding> = report
+            .misconfigurations
+            .iter()
+            .map(|f| host::escape::ConfigFinding {
+                resource: f.resource.as_deref().unwrap_or(""),
+                file: &f.file,
+                line: f.line,
+                rule_id: &f.rule_id,
+                title: &f.title,
+            })
+            .collect();
+        report.escape_paths = host::escape::from_config(node, &findings);
+    }
     report.suppress(&ignore, &Default::default());
     report.apply(&Filter {
         severities,
@@ -91,6 +106,15 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
             0
         },
     )
+}
+
+/// The node facts of `--host FILE`, a `bulkhead host --format json` report.
+fn node_facts(path: &Path) -> anyhow::Result<host::escape::NodeFacts> {
+    let text = std::fs::read(path).with_context(|| format!("--host {}", path.display()))?;
+    let report: serde_json::Value = serde_json::from_slice(&text)
+        .with_context(|| format!("--host {}: not JSON", path.display()))?;
+    host::escape::NodeFacts::from_report(&report, &path.display().to_string())
+        .map_err(|e| anyhow::anyhow!("--host {}: {e}", path.display()))
 }
 
 /// Where a `.bulkheadignore` beside the configuration is looked for.
@@ -178,6 +202,7 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
         malware: Vec::new(),
         secrets: outcome.secrets,
         misconfigurations: outcome.findings,
+        escape_paths: Vec::new(),
         summary: Default::default(),
         warnings,
         suppressed: Vec::new(),

@@ -276,6 +276,7 @@ pub fn finish(
             .collect(),
         secrets: inventory.secrets,
         misconfigurations: plan.misconfigurations,
+        escape_paths: Vec::new(),
         summary: Default::default(),
         warnings,
         suppressed: Vec::new(),

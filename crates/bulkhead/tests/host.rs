@@ -520,3 +520,56 @@ fn an_ignore_file_hides_checks_and_escape_paths_and_says_which_line() {
         .unwrap()
         .ends_with("host.ignore:2"));
 }
+
+#[test]
+fn a_manifest_checked_against_a_host_report_shows_the_path_before_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = kernel_node(dir.path(), "null");
+    let host_json = dir.path().join("node.json");
+    let (_, report) = host(&root, &[]);
+    std::fs::write(&host_json, report.to_string()).unwrap();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir_all(&deploy).unwrap();
+    let manifest = |caps: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agent\nspec:\n  selector: {{matchLabels: {{app: agent}}}}\n  template:\n    metadata:\n      labels: {{app: agent}}\n    spec:\n      containers:\n      - name: agent\n        image: agent:1@sha256:{}\n        securityContext:\n          appArmorProfile: {{type: Unconfined}}\n          seccompProfile: {{type: RuntimeDefault}}\n          capabilities: {{add: [{caps}]}}\n",
+            "a".repeat(64)
+        )
+    };
+    std::fs::write(deploy.join("agent.yaml"), manifest("SYS_ADMIN")).unwrap();
+    let config = |dir: &Path| {
+        ok_json(bulkhead(
+            &[
+                "config",
+                "--format",
+                "json",
+                "--host",
+                host_json.to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
+            dir,
+        ))
+    };
+    let report = config(&deploy);
+    let path = report["escape_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "CVE-2022-0492")
+        .unwrap_or_else(|| panic!("{}", report["escape_paths"]));
+    assert_eq!(path["container"], "Deployment/agent");
+    let evidence = path["conditions"].to_string();
+    assert!(
+        evidence.contains("DSA-5095-1") && evidence.contains("BH-K8S-014"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("cgroup v1"), "{evidence}");
+    // The same workload without the capability opens no path.
+    std::fs::write(deploy.join("agent.yaml"), manifest("NET_BIND_SERVICE")).unwrap();
+    let report = config(&deploy);
+    assert!(
+        report["escape_paths"].is_null(),
+        "{}",
+        report["escape_paths"]
+    );
+}

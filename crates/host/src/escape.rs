@@ -269,3 +269,190 @@ pub fn from_vulnerabilities(
     }
     out
 }
+
+/// What a host report (`bulkhead host --format json`) says about the node a configuration
+/// will run on: its vulnerable components and the facts the escape conditions need.
+#[derive(Debug, Clone, Default)]
+pub struct NodeFacts {
+    /// (component, advisory id and aliases)
+    pub vulnerable: Vec<(String, Vec<String>)>,
+    pub cgroup: Option<String>,
+    pub lsm: Option<String>,
+    /// The host report's file, for evidence.
+    pub source: String,
+}
+
+impl NodeFacts {
+    /// Reads the parts of a host report the correlation needs.
+    pub fn from_report(report: &serde_json::Value, source: &str) -> Result<NodeFacts, String> {
+        let vulnerabilities = report["vulnerabilities"]
+            .as_array()
+            .ok_or("not a bulkhead host report (no vulnerabilities[])")?;
+        let vulnerable = vulnerabilities
+            .iter()
+            .map(|v| {
+                let mut ids = vec![v["id"].as_str().unwrap_or_default().to_string()];
+                ids.extend(
+                    v["aliases"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a.as_str().map(String::from)),
+                );
+                (v["component"].as_str().unwrap_or_default().to_string(), ids)
+            })
+            .collect();
+        let fact = |key: &str| report["host"][key]["value"].as_str().map(String::from);
+        Ok(NodeFacts {
+            vulnerable,
+            cgroup: fact("cgroup"),
+            lsm: fact("lsm"),
+            source: source.to_string(),
+        })
+    }
+}
+
+/// A configuration finding the correlation looks at: which workload, where, which rule.
+pub struct ConfigFinding<'a> {
+    pub resource: &'a str,
+    pub file: &'a str,
+    pub line: usize,
+    pub rule_id: &'a str,
+    pub title: &'a str,
+}
+
+/// (CVE, component, severity, summary, remediation, groups of rule IDs: one of each group must
+/// hold for the workload)
+type ConfigPath = (
+    &'static str,
+    &'static str,
+    Severity,
+    &'static str,
+    &'static str,
+    &'static [&'static [&'static str]],
+);
+
+const PRIVILEGED: [&str; 2] = ["BH-K8S-001", "BH-DC-001"];
+
+const CONFIG_PATHS: &[ConfigPath] = &[
+    (
+        "CVE-2019-5736",
+        "runc",
+        Severity::Critical,
+        "runs as root on a node whose runc can be overwritten through /proc/self/exe",
+        "Upgrade runc on the node, or run the workload as a non-root user.",
+        &[&["BH-K8S-003", "BH-K8S-001", "BH-DC-001"]],
+    ),
+    (
+        "CVE-2020-15257",
+        "containerd",
+        Severity::High,
+        "shares the host network of a node whose containerd-shim socket is reachable from it",
+        "Upgrade containerd on the node, or drop hostNetwork.",
+        &[&["BH-K8S-018", "BH-DC-002"]],
+    ),
+    (
+        "CVE-2022-0492",
+        "kernel",
+        Severity::Critical,
+        "has CAP_SYS_ADMIN or no seccomp filter on a cgroup v1 node whose kernel lets it write release_agent",
+        "Upgrade the node's kernel or boot it with cgroup v2; drop SYS_ADMIN, keep seccomp and AppArmor.",
+        &[&["BH-K8S-014", "BH-DC-008", "BH-K8S-007", "BH-K8S-008", "BH-K8S-001", "BH-DC-001"]],
+    ),
+    (
+        "CVE-2022-0811",
+        "cri-o",
+        Severity::Critical,
+        "sets a kernel parameter CRI-O passes unchecked (kernel.core_pattern) on a node with that CRI-O",
+        "Upgrade CRI-O on the node, or remove the unsafe sysctl.",
+        &[&["BH-K8S-011"]],
+    ),
+];
+
+/// Escape paths a configuration would open on the node `facts` describe: a workload whose
+/// settings make one of the node's runtime or kernel vulnerabilities reachable.
+pub fn from_config(facts: &NodeFacts, findings: &[ConfigFinding]) -> Vec<EscapePath> {
+    // Findings by workload: `Deployment/web (container app)` belongs to `Deployment/web`.
+    let mut workloads: std::collections::BTreeMap<&str, Vec<&ConfigFinding>> = Default::default();
+    for f in findings {
+        let workload = f.resource.split(" (").next().unwrap_or(f.resource);
+        if !workload.is_empty() {
+            workloads.entry(workload).or_default().push(f);
+        }
+    }
+    let mut out = Vec::new();
+    for (cve, component, severity, summary, remediation, groups) in CONFIG_PATHS {
+        let Some((_, ids)) = facts
+            .vulnerable
+            .iter()
+            .find(|(c, ids)| c == component && ids.iter().any(|id| id == cve))
+        else {
+            continue;
+        };
+        for (workload, found) in &workloads {
+            let mut conditions = vec![Condition {
+                kind: if *component == "kernel" {
+                    "kernel-vulnerability"
+                } else {
+                    "runtime-vulnerability"
+                },
+                evidence: format!(
+                    "{component} on the node is affected by {cve} ({}, {})",
+                    ids[0], facts.source
+                ),
+            }];
+            let held = groups.iter().all(|group| {
+                let hits: Vec<&&ConfigFinding> = found
+                    .iter()
+                    .filter(|f| group.contains(&f.rule_id))
+                    .collect();
+                for f in &hits {
+                    conditions.push(setting(format!(
+                        "{}: {} ({}:{})",
+                        f.rule_id, f.title, f.file, f.line
+                    )));
+                }
+                !hits.is_empty()
+            });
+            if !held {
+                continue;
+            }
+            if *cve == "CVE-2022-0492" {
+                if facts.cgroup.as_deref() != Some("v1") {
+                    continue;
+                }
+                conditions.push(Condition {
+                    kind: "host-setting",
+                    evidence: format!("the node uses cgroup v1 ({})", facts.source),
+                });
+                let privileged = found.iter().any(|f| PRIVILEGED.contains(&f.rule_id));
+                let apparmor_off = found.iter().find(|f| f.rule_id == "BH-K8S-009");
+                match (apparmor_off, facts.lsm.as_deref(), privileged) {
+                    (Some(f), _, _) => conditions.push(setting(format!(
+                        "{}: {} ({}:{})",
+                        f.rule_id, f.title, f.file, f.line
+                    ))),
+                    (None, Some("none"), _) => conditions.push(Condition {
+                        kind: "host-setting",
+                        evidence: format!(
+                            "no AppArmor or SELinux enforcing on the node ({})",
+                            facts.source
+                        ),
+                    }),
+                    (None, _, true) => {}
+                    _ => continue,
+                }
+            }
+            out.push(EscapePath {
+                id: cve,
+                severity: *severity,
+                container: Some(workload.to_string()),
+                cves: vec![cve.to_string()],
+                conditions,
+                summary: format!("{workload} {summary}"),
+                remediation: remediation.to_string(),
+            });
+        }
+    }
+    out
+}

@@ -126,6 +126,41 @@ fn section(
     }
 }
 
+/// Escape paths, each with its chain of conditions and what breaks it (host and config reports).
+pub(crate) fn write_escape_paths(
+    paths: &[EscapePath],
+    out: &mut dyn Write,
+    colour_on: bool,
+) -> std::io::Result<()> {
+    let mut table = new_table(colour_on);
+    table.set_header([
+        "Escape path",
+        "Severity",
+        "Container",
+        "Conditions",
+        "Remediation",
+    ]);
+    for p in paths {
+        let conditions: Vec<String> = p
+            .conditions
+            .iter()
+            .map(|c| cell_text(&c.evidence))
+            .collect();
+        let mut summary = cell_text(&p.summary);
+        if !p.cves.is_empty() {
+            summary = format!("{summary}\n{}", p.cves.join(", "));
+        }
+        table.add_row(vec![
+            Cell::new(summary),
+            severity_cell(p.severity),
+            Cell::new(cell_text(p.container.as_deref().unwrap_or("-"))),
+            Cell::new(conditions.join("\n")),
+            Cell::new(cell_text(&p.remediation)),
+        ]);
+    }
+    section(out, "escape paths", paths.len(), &table)
+}
+
 fn severity_cell(severity: Severity) -> Cell {
     Cell::new(severity.to_string())
         .fg(colour(severity))
@@ -168,33 +203,7 @@ pub fn write_host_table(
     }
     section(out, "components", report.components.len(), &table)?;
 
-    let mut table = new_table(colour_on);
-    table.set_header([
-        "Escape path",
-        "Severity",
-        "Container",
-        "Conditions",
-        "Remediation",
-    ]);
-    for p in &report.escape_paths {
-        let conditions: Vec<String> = p
-            .conditions
-            .iter()
-            .map(|c| cell_text(&c.evidence))
-            .collect();
-        let mut summary = cell_text(&p.summary);
-        if !p.cves.is_empty() {
-            summary = format!("{summary}\n{}", p.cves.join(", "));
-        }
-        table.add_row(vec![
-            Cell::new(summary),
-            severity_cell(p.severity),
-            Cell::new(cell_text(p.container.as_deref().unwrap_or("-"))),
-            Cell::new(conditions.join("\n")),
-            Cell::new(cell_text(&p.remediation)),
-        ]);
-    }
-    section(out, "escape paths", report.escape_paths.len(), &table)?;
+    write_escape_paths(&report.escape_paths, out, colour_on)?;
 
     let mut table = new_table(colour_on);
     table.set_header([

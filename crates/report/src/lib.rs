@@ -63,6 +63,9 @@ pub struct Report {
     pub secrets: Vec<Secret>,
     /// Misconfigurations: Dockerfile, image-config, Kubernetes, compose and policy findings.
     pub misconfigurations: Vec<misconfig::Finding>,
+    /// `config --host`: the escape paths these workloads would open on that node.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escape_paths: Vec<::host::escape::EscapePath>,
     pub summary: Summary,
     pub warnings: Vec<Warning>,
     /// Findings an ignore file or a VEX statement hid, and what hid them.
@@ -192,6 +195,7 @@ impl Report {
             || !self.malware.is_empty()
             || !self.secrets.is_empty()
             || !self.misconfigurations.is_empty()
+            || !self.escape_paths.is_empty()
             || self.integrity.as_ref().is_some_and(Integrity::fails)
     }
 }

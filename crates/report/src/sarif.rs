@@ -172,6 +172,25 @@ impl SarifRun {
         }
     }
 
+    /// Escape paths (`config --host`): one rule per path kind, at the configuration.
+    pub fn add_escape_paths(&mut self, paths: &[::host::escape::EscapePath], at: &str) {
+        for p in paths {
+            let id = format!("escape/{}", p.id);
+            let index = self.rule(&id, || {
+                json!({
+                    "id": id,
+                    "name": "escape-path",
+                    "shortDescription": {"text": p.summary},
+                    "help": {"text": p.remediation},
+                    "properties": {"tags": ["escape", "security"], "security-severity": level(p.severity).1},
+                })
+            });
+            let evidence: Vec<&str> = p.conditions.iter().map(|c| c.evidence.as_str()).collect();
+            let message = format!("{} — {}", p.summary, evidence.join("; "));
+            self.result(&id, index, p.severity, message, at, 0, 0, None);
+        }
+    }
+
     /// Malware: one rule per MAL-* report or content rule, located at the file that named the
     /// package or whose content matched.
     pub fn add_malware(&mut self, report: &Report) {
@@ -374,6 +393,7 @@ pub fn write_host_sarif(report: &crate::HostReport, out: &mut dyn Write) -> std:
 
 pub fn write_sarif(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut run = SarifRun::default();
+    run.add_escape_paths(&report.escape_paths, &report.artifact.name);
     run.add_vulnerabilities(report);
     run.add_misconfigurations(report);
     run.add_malware(report);

@@ -103,6 +103,9 @@ pub fn write_table(
     }
     writeln!(out, "{}", summary.join("   "))?;
     write_warnings(report, out)?;
+    if !report.escape_paths.is_empty() {
+        crate::host::write_escape_paths(&report.escape_paths, out, colour_on)?;
+    }
     if !report.malware.is_empty() {
         writeln!(out, "MALWARE: {} finding(s)", report.malware.len())?;
         write_malware(report, out, colour_on)?;
