@@ -248,6 +248,11 @@ pub struct AnalysisArgs {
     /// e.g. signature-base's yara/ or malcontent's rules/)
     #[arg(long, value_name = "PATH")]
     pub malware_rules: Vec<PathBuf>,
+    /// Report secrets in package content too: files an OS package installed and files inside
+    /// installed third-party packages (site-packages, node_modules, gems, …), which are the
+    /// packages' own examples and tests; hidden by default and listed by --show-suppressed
+    #[arg(long)]
+    pub secrets_in_packages: bool,
     /// Known-bad hash lists, `hash;description` per line (MD5, SHA-1 or SHA-256; repeatable)
     #[arg(long, value_name = "FILE")]
     pub malware_hashes: Vec<PathBuf>,

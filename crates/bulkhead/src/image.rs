@@ -130,6 +130,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
         key: image.digest.clone(),
         misconfigurations,
         integrity,
+        secrets_in_packages: args.analysis.secrets_in_packages,
     };
     scan::finish(global, cache_dir, prepared, plan, artifact, inventory)
 }

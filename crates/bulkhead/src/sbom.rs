@@ -54,6 +54,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &SbomArgs) -> anyhow::Result
         key,
         misconfigurations: Vec::new(),
         integrity: None,
+        secrets_in_packages: true,
     };
     scan::finish(global, cache_dir, prepared, plan, artifact, sbom.inventory)
 }

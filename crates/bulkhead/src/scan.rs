@@ -25,6 +25,8 @@ pub struct Plan<'a> {
     pub key: String,
     pub misconfigurations: Vec<misconfig::Finding>,
     pub integrity: Option<report::Integrity>,
+    /// Report secrets in files that installed packages own (`--secrets-in-packages`).
+    pub secrets_in_packages: bool,
 }
 
 /// What is loaded before the artifact is read, so a missing database or a bad ignore file or
@@ -136,7 +138,9 @@ pub fn chosen_analyzers(args: &AnalysisArgs, cache_dir: &Path) -> anyhow::Result
     for analyzer in analyzers::default_analyzers() {
         let keep = match analyzer.name() {
             "os" => true,
-            "image-files" | "package-files" => args.wants(ScannerKind::Config),
+            "image-files" => args.wants(ScannerKind::Config),
+            // Which files packages own: the setuid checks and the secrets' provenance.
+            "package-files" => args.wants(ScannerKind::Config) || args.wants(ScannerKind::Secret),
             _ => args.wants(ScannerKind::Vuln),
         };
         if keep {
@@ -251,6 +255,11 @@ pub fn finish(
             )));
         }
     }
+    let package_secrets = if plan.secrets_in_packages {
+        Vec::new()
+    } else {
+        package_content(&mut inventory)
+    };
     let os = inventory.os.as_ref().map(os_report);
     let mut warnings = inventory.warnings;
     warnings.extend(matches.warnings);
@@ -283,6 +292,7 @@ pub fn finish(
         fixed: matches.fixed,
         integrity: plan.integrity,
     };
+    report.suppressed.extend(package_secrets);
     report.suppress(&prepared.ignore, &prepared.vex);
     report.apply(&prepared.filter);
     if !global.quiet {
@@ -453,8 +463,60 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         key: format!("{prefix}:{}", absolute(tree.target)),
         misconfigurations,
         integrity: None,
+        secrets_in_packages: tree.analysis.secrets_in_packages,
     };
     finish(global, cache_dir, prepared, plan, artifact, inventory)
+}
+
+/// Directories that hold installed third-party packages: their files are the packages' own
+/// content (documentation, examples, tests), like files an OS package owns.
+const PACKAGE_DIRS: &[&str] = &[
+    "/site-packages/",
+    "/dist-packages/",
+    "/node_modules/",
+    "/gems/",
+    "/.cargo/registry/",
+    "/go/pkg/mod/",
+    "/usr/share/doc/",
+    "/usr/lib/go/src/",
+    "/usr/local/go/src/",
+];
+
+/// Takes the secrets found in package content out of the inventory, as suppressions that say
+/// why: a file an OS package owns (dpkg, rpm and apk file lists), or one inside an installed
+/// third-party package. Their values are the packages' examples and tests, not the image's.
+fn package_content(inventory: &mut Inventory) -> Vec<report::suppress::Suppressed> {
+    let mut hidden = Vec::new();
+    let secrets = std::mem::take(&mut inventory.secrets);
+    for secret in secrets {
+        let path = format!("/{}", secret.file.trim_start_matches('/'));
+        let owned = inventory.package_owns(&secret.file) == Some(true);
+        let dir = PACKAGE_DIRS.iter().find(|d| path.contains(*d));
+        let by = match (owned, dir) {
+            (true, _) => {
+                "a file an OS package installed (--secrets-in-packages shows it)".to_string()
+            }
+            (false, Some(d)) => format!(
+                "inside an installed package ({}; --secrets-in-packages shows it)",
+                d.trim_matches('/')
+            ),
+            (false, None) => {
+                inventory.secrets.push(secret);
+                continue;
+            }
+        };
+        hidden.push(report::suppress::Suppressed {
+            kind: "secret",
+            id: secret.rule_id.clone(),
+            target: format!("{}:{}", secret.file, secret.line),
+            by,
+            purl: None,
+            status: None,
+            justification: Some("package_content".into()),
+            statement: None,
+        });
+    }
+    hidden
 }
 
 /// The file rules of the image checks (setuid and world-writable files, caches) over a root

@@ -316,3 +316,86 @@ fn clean_corpus_of_real_docs_and_python_has_only_explained_findings() {
     }
     assert!(unexplained.is_empty(), "false positives: {unexplained:#?}");
 }
+
+/// Go's own `crypto/tls/example_test.go` (real, from Debian's golang-1.19-src) carries an
+/// example private key. In a root whose dpkg database says the package installed it, that key
+/// is the package's content, not the image's: hidden by default, shown with
+/// `--secrets-in-packages`, and listed in `suppressed[]` with the reason. The same kind of key
+/// in the application's own file is reported.
+#[test]
+fn secrets_in_package_content_are_hidden_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let example = "usr/share/go-1.19/src/crypto/tls/example_test.go";
+    let list = "var/lib/dpkg/info/golang-1.19-src.list";
+    for rel in [example, list] {
+        let to = root.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(std::path::Path::new("/").join(rel), &to)
+            .unwrap_or_else(|e| panic!("/{rel}: {e} (run .ci/setup-lang-binaries.sh: golang)"));
+    }
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
+    // The same example key, in files no package owns: the application and a pip package.
+    let text = std::fs::read_to_string(root.join(example)).unwrap();
+    let begin = text.find("-----BEGIN").expect("a PEM block in the example");
+    let end = text[begin..].find("PRIVATE KEY-----\n").unwrap();
+    let end = begin + end + text[begin + end..].find("-----END").unwrap();
+    let pem = &text[begin..end + 40.min(text.len() - end)];
+    std::fs::create_dir_all(root.join("srv/app")).unwrap();
+    std::fs::write(root.join("srv/app/server.key"), pem).unwrap();
+    let pip = root.join("usr/local/lib/python3.11/site-packages/demo/certs");
+    std::fs::create_dir_all(&pip).unwrap();
+    std::fs::write(pip.join("key.pem"), pem).unwrap();
+    let scan = |extra: &[&str]| {
+        let target = root.to_str().unwrap();
+        let args = [
+            &["rootfs", "--scanners", "secret", "--format", "json"],
+            extra,
+            &[target],
+        ]
+        .concat();
+        ok_json(bulkhead(&args, &dir.path().join("cache")))
+    };
+    let files = |report: &Value| -> Vec<String> {
+        let mut f: Vec<String> = report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["file"].as_str().unwrap().to_string())
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let report = scan(&[]);
+    assert_eq!(files(&report), ["srv/app/server.key"]);
+    let suppressed = report["suppressed"].as_array().unwrap();
+    let reasons: Vec<&str> = suppressed
+        .iter()
+        .map(|s| s["by"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("a file an OS package installed")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("site-packages")),
+        "{reasons:?}"
+    );
+    let report = scan(&["--secrets-in-packages"]);
+    assert_eq!(
+        files(&report),
+        [
+            "srv/app/server.key",
+            "usr/local/lib/python3.11/site-packages/demo/certs/key.pem",
+            example,
+        ]
+    );
+}
