@@ -255,6 +255,12 @@ pub fn finish(
             )));
         }
     }
+    let quiet_matches = low_third_party(&mut inventory, &prepared.filter);
+    if quiet_matches > 0 {
+        inventory.warnings.push(gap(format!(
+            "{quiet_matches} matches of third-party malware rules below MEDIUM (capabilities, not malware) not shown; --severity LOW,… shows them"
+        )));
+    }
     let package_secrets = if plan.secrets_in_packages {
         Vec::new()
     } else {
@@ -466,6 +472,21 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         secrets_in_packages: tree.analysis.secrets_in_packages,
     };
     finish(global, cache_dir, prepared, plan, artifact, inventory)
+}
+
+/// Third-party rule sets describe capabilities too (malcontent: `getegid`, `https_url`, …, on
+/// nearly every binary): below MEDIUM they are not malware, and are shown only when `--severity`
+/// asks for their severity. Returns how many were left out.
+fn low_third_party(inventory: &mut Inventory, filter: &Filter) -> usize {
+    let asked = |s: Severity| filter.severities.contains(&s);
+    let before = inventory.malware.len();
+    inventory.malware.retain(|m| {
+        m.rule_set == analyzers::malware::BUILT_IN
+            || m.kind != "content"
+            || m.severity >= Severity::Medium
+            || asked(m.severity)
+    });
+    before - inventory.malware.len()
 }
 
 /// Directories that hold installed third-party packages: their files are the packages' own
