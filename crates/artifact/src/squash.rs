@@ -155,13 +155,25 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
 /// every layer, whatever later layers hide.
 trait EveryLayer: Clone {
     fn found(result: &FileResult) -> &[Self];
-    fn place(&mut self, file: &str, layer: Option<inventory::LayerRef>);
+    /// The file, layer and deleted mark the collector sets.
+    fn slots(&mut self) -> (&mut String, &mut Option<inventory::LayerRef>, &mut bool);
     fn layer(&self) -> Option<&inventory::LayerRef>;
-    fn set_layer(&mut self, layer: Option<inventory::LayerRef>);
-    fn mark_deleted(&mut self);
     /// The same finding in a rewritten copy of the file.
     fn same(&self, other: &Self) -> bool;
     fn order(&self) -> (&str, usize, &str);
+
+    fn place(&mut self, path: &str, added_by: Option<inventory::LayerRef>) {
+        let (file, layer, deleted) = self.slots();
+        *file = path.to_string();
+        *layer = layer.take().or(added_by);
+        *deleted = false;
+    }
+    fn set_layer(&mut self, to: Option<inventory::LayerRef>) {
+        *self.slots().1 = to;
+    }
+    fn mark_deleted(&mut self) {
+        *self.slots().2 = true;
+    }
 }
 
 impl EveryLayer for Secret {
@@ -171,19 +183,11 @@ impl EveryLayer for Secret {
             _ => &[],
         }
     }
-    fn place(&mut self, file: &str, layer: Option<inventory::LayerRef>) {
-        self.file = file.to_string();
-        self.layer = self.layer.take().or(layer);
-        self.deleted = false;
+    fn slots(&mut self) -> (&mut String, &mut Option<inventory::LayerRef>, &mut bool) {
+        (&mut self.file, &mut self.layer, &mut self.deleted)
     }
     fn layer(&self) -> Option<&inventory::LayerRef> {
         self.layer.as_ref()
-    }
-    fn set_layer(&mut self, layer: Option<inventory::LayerRef>) {
-        self.layer = layer;
-    }
-    fn mark_deleted(&mut self) {
-        self.deleted = true;
     }
     fn same(&self, other: &Self) -> bool {
         self.rule_id == other.rule_id && self.line == other.line && self.matched == other.matched
@@ -200,19 +204,11 @@ impl EveryLayer for MalwareContent {
             _ => &[],
         }
     }
-    fn place(&mut self, file: &str, layer: Option<inventory::LayerRef>) {
-        self.file = file.to_string();
-        self.layer = self.layer.take().or(layer);
-        self.deleted = false;
+    fn slots(&mut self) -> (&mut String, &mut Option<inventory::LayerRef>, &mut bool) {
+        (&mut self.file, &mut self.layer, &mut self.deleted)
     }
     fn layer(&self) -> Option<&inventory::LayerRef> {
         self.layer.as_ref()
-    }
-    fn set_layer(&mut self, layer: Option<inventory::LayerRef>) {
-        self.layer = layer;
-    }
-    fn mark_deleted(&mut self) {
-        self.deleted = true;
     }
     fn same(&self, other: &Self) -> bool {
         self.rule_id == other.rule_id

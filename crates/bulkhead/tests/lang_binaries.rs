@@ -423,7 +423,12 @@ fn image_with_go_rust_and_java_packages() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|w| !w["message"].as_str().unwrap_or_default().starts_with("malware:"))
+        .filter(|w| {
+            !w["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("malware:")
+        })
         .map(|w| w["file"].as_str().unwrap_or_default().to_string())
         .collect();
     for file in ["opt/app/bomb.jar", "usr/local/bin/broken"] {

@@ -55,14 +55,7 @@ pub fn update_with_limit(
         )));
     }
     let lock = ImportLock::acquire(cache_dir)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_response(Some(Duration::from_secs(60)))
-        // Last-resort bound on a stalled transfer; generous for the biggest archive on a slow link.
-        .timeout_recv_body(Some(Duration::from_secs(3600)))
-        .user_agent(concat!("bulkhead/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = agent();
 
     let mut temps = Vec::new();
     let mut files = Vec::new();
@@ -143,14 +136,19 @@ fn download(agent: &ureq::Agent, url: &str, path: &Path, max_bytes: u64) -> Resu
 /// Downloads `url` to `path` (at most `max_bytes`), with the timeouts of `db update`: for
 /// other data the cache holds (`bulkhead malware update`).
 pub fn fetch(url: &str, path: &Path, max_bytes: u64) -> Result<u64> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    download(&agent(), url, path, max_bytes)
+}
+
+/// The HTTP client of every download: bounded connect, response and body times.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
+        // Last-resort bound on a stalled transfer; generous for the biggest archive on a slow link.
         .timeout_recv_body(Some(Duration::from_secs(3600)))
         .user_agent(concat!("bulkhead/", env!("CARGO_PKG_VERSION")))
         .build()
-        .into();
-    download(&agent, url, path, max_bytes)
+        .into()
 }
 
 /// Percent-encodes an ecosystem for a URL path segment (`Rocky Linux` → `Rocky%20Linux`).
