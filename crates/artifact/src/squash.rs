@@ -164,7 +164,13 @@ trait EveryLayer: Clone {
 
     fn place(&mut self, path: &str, added_by: Option<inventory::LayerRef>) {
         let (file, layer, deleted) = self.slots();
-        *file = path.to_string();
+        // A member of a compressed file keeps its `path!member` name.
+        let member = file
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('!'));
+        if !member {
+            *file = path.to_string();
+        }
         *layer = layer.take().or(added_by);
         *deleted = false;
     }
