@@ -110,7 +110,20 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
 
 /// The node facts of `--host FILE`, a `bulkhead host --format json` report.
 fn node_facts(path: &Path) -> anyhow::Result<host::escape::NodeFacts> {
-    let text = std::fs::read(path).with_context(|| format!("--host {}", path.display()))?;
+    // A host report is a few MiB at most; the document limit bounds it.
+    let limit = inventory::limits::get(inventory::limits::Limit::Document);
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut text))
+        .with_context(|| format!("--host {}", path.display()))?;
+    if text.len() as u64 > limit {
+        bail!(
+            "--host {}: larger than {} ({})",
+            path.display(),
+            inventory::limits::shown(inventory::limits::Limit::Document),
+            inventory::limits::hint(inventory::limits::Limit::Document)
+        );
+    }
     let report: serde_json::Value = serde_json::from_slice(&text)
         .with_context(|| format!("--host {}: not JSON", path.display()))?;
     host::escape::NodeFacts::from_report(&report, &path.display().to_string())
