@@ -63,10 +63,16 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
     let options = host::Options {
         allow: args.allow.clone(),
     };
-    let audit = host::audit(&args.root, &options);
+    let mut audit = host::audit(&args.root, &options);
     let mut warnings = audit.warnings;
     let vulnerabilities = match store::Store::open(cache_dir) {
-        Ok(store) => match_components(&store, &audit.host, &audit.components)?,
+        Ok(store) => {
+            let found = match_components(&store, &audit.host, &audit.components)?;
+            if let Some(kernel) = audit.host.kernel.as_mut() {
+                kernel.reboot_required = reboot_required(&store, &audit.host.os, kernel, &found)?;
+            }
+            found
+        }
         Err(error) => {
             warnings.push(format!(
                 "components were not matched against advisories ({error}); run `bulkhead db update` or `bulkhead db import`"
@@ -74,21 +80,6 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
             Vec::new()
         }
     };
-    let vulnerable: Vec<(String, Vec<String>)> = vulnerabilities
-        .iter()
-        .map(|v| {
-            let inner = &v.vulnerability;
-            let mut ids = vec![inner.id.clone()];
-            ids.extend(inner.aliases.iter().cloned());
-            (v.component.clone(), ids)
-        })
-        .collect();
-    let mut escape_paths = audit.escape_paths;
-    escape_paths.extend(host::escape::from_vulnerabilities(
-        &audit.host,
-        &audit.containers,
-        &vulnerable,
-    ));
     let mut report = HostReport {
         schema_version: host::SCHEMA_VERSION,
         tool: "bulkhead",
@@ -98,10 +89,23 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
         misconfigurations: audit.misconfigurations,
         vulnerabilities,
         containers: audit.containers,
-        escape_paths,
+        escape_paths: audit.escape_paths,
         warnings,
         suppressed: Vec::new(),
     };
+    report.apply_backports();
+    let vulnerable: Vec<(String, Vec<String>)> = report
+        .vulnerabilities
+        .iter()
+        .map(|v| {
+            let inner = &v.vulnerability;
+            let mut ids = vec![inner.id.clone()];
+            ids.extend(inner.aliases.iter().cloned());
+            (v.component.clone(), ids)
+        })
+        .collect();
+    let paths = host::escape::from_vulnerabilities(&report.host, &report.containers, &vulnerable);
+    report.escape_paths.extend(paths);
     report.suppress(&crate::scan::ignore_rules(
         args.ignorefile.as_deref(),
         None,
@@ -136,6 +140,56 @@ pub fn run(global: &Global, cache_dir: &Path, args: &HostArgs) -> anyhow::Result
     })
 }
 
+/// The installed, not running, kernel that fixes the most of the running kernel's advisories.
+fn reboot_required(
+    store: &store::Store,
+    os: &Option<host::Os>,
+    kernel: &host::components::Kernel,
+    found: &[ComponentVulnerability],
+) -> anyhow::Result<Option<host::components::RebootRequired>> {
+    let running: Vec<&str> = found
+        .iter()
+        .filter(|v| v.component == "kernel")
+        .map(|v| v.vulnerability.id.as_str())
+        .collect();
+    let mut best: Option<host::components::RebootRequired> = None;
+    for other in &kernel.others {
+        let mut inventory = os_inventory(os);
+        inventory.packages.push(other.clone());
+        inventory.assign_os();
+        let matches = matcher::match_inventory(store, &inventory)
+            .context("matching the installed kernels against the advisory database")?;
+        let fixes: Vec<String> = running
+            .iter()
+            .filter(|id| !matches.vulnerabilities.iter().any(|v| v.id == **id))
+            .map(|id| id.to_string())
+            .collect();
+        if !fixes.is_empty() && best.as_ref().is_none_or(|b| b.fixes.len() < fixes.len()) {
+            let release = other
+                .name
+                .strip_prefix("linux-image-")
+                .unwrap_or(&other.version);
+            best = Some(host::components::RebootRequired {
+                release: release.to_string(),
+                fixes,
+            });
+        }
+    }
+    Ok(best)
+}
+
+fn os_inventory(os: &Option<host::Os>) -> Inventory {
+    Inventory {
+        os: os.as_ref().map(|os| OsRelease {
+            family: os.family.clone(),
+            version: os.version.clone(),
+            codename: None,
+            pretty_name: None,
+        }),
+        ..Default::default()
+    }
+}
+
 /// Matches each component's package (the OS package that owns it, else the binary's main Go
 /// module) and the kernel package: a distro's package through the distro's advisories only.
 fn match_components(
@@ -144,15 +198,7 @@ fn match_components(
     components: &[host::components::Component],
 ) -> anyhow::Result<Vec<ComponentVulnerability>> {
     let mut owners: Vec<(String, &str)> = Vec::new();
-    let mut inventory = Inventory {
-        os: info.os.as_ref().map(|os| OsRelease {
-            family: os.family.clone(),
-            version: os.version.clone(),
-            codename: None,
-            pretty_name: None,
-        }),
-        ..Default::default()
-    };
+    let mut inventory = os_inventory(&info.os);
     for c in components {
         if let Some(p) = &c.matched {
             owners.push((p.name.clone(), c.name));

@@ -573,3 +573,80 @@ fn a_manifest_checked_against_a_host_report_shows_the_path_before_deployment() {
         report["escape_paths"]
     );
 }
+
+/// Imports one OSV record into a fresh cache and audits `root` with it.
+fn host_with_record(root: &Path, record: Value) -> Value {
+    let file = root.parent().unwrap().join("record.json");
+    std::fs::write(&file, record.to_string()).unwrap();
+    let cache = root.parent().unwrap().join("cache");
+    let out = bulkhead(&["db", "import", file.to_str().unwrap()], &cache);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = ["host", "--format", "json", "--root", root.to_str().unwrap()];
+    ok_json(bulkhead(&args, &cache))
+}
+
+#[test]
+fn a_fix_named_in_the_debian_changelog_outweighs_older_advisory_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _) = node(dir.path(), r#"{"Privileged":false}"#);
+    // The tracker's record before DSA-5615-1: runc in bookworm affected, no fix yet.
+    let record = serde_json::json!({
+        "id": "DEBIAN-CVE-2024-21626", "modified": "2024-01-31T00:00:00Z",
+        "aliases": ["CVE-2024-21626"], "summary": "runc: leaked file descriptors",
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": "runc"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]
+    });
+    let report = host_with_record(&root, record);
+    // Debian's runc 1.1.5+ds1-1+deb12u1 changelog: line 4 names CVE-2024-21626.
+    let runc = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "runc")
+        .unwrap();
+    let evidence = "/usr/share/doc/runc/changelog.Debian.gz:4";
+    assert!(
+        runc["backported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["cve"] == "CVE-2024-21626" && b["evidence"] == evidence),
+        "{runc}"
+    );
+    assert!(
+        report["vulnerabilities"].as_array().unwrap().is_empty(),
+        "{}",
+        report["vulnerabilities"]
+    );
+    let hidden = &report["suppressed"][0];
+    assert_eq!(hidden["id"], "DEBIAN-CVE-2024-21626");
+    assert_eq!(hidden["by"], evidence);
+    assert_eq!(hidden["status"], "fixed");
+}
+
+#[test]
+fn an_installed_kernel_that_fixes_the_current_one_means_reboot() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = kernel_node(dir.path(), "null");
+    // A second, fixed kernel (DSA-5095-1 fixes CVE-2022-0492 in linux 5.10.103-1), listed
+    // first: the audited kernel stays 5.10.0-8, the last in the status file.
+    let status = std::fs::read_to_string(root.join("var/lib/dpkg/status")).unwrap();
+    let fixed = "Package: linux-image-5.10.0-12-amd64\nStatus: install ok installed\nSource: linux\nVersion: 5.10.103-1\nArchitecture: amd64\n\n";
+    write(&root, "/var/lib/dpkg/status", &format!("{fixed}{status}"));
+    let (_, report) = host(&root, &[]);
+    let kernel = &report["host"]["kernel"];
+    assert_eq!(kernel["release"], "5.10.0-8-amd64");
+    let reboot = &kernel["reboot_required"];
+    assert_eq!(reboot["release"], "5.10.0-12-amd64", "{kernel}");
+    let fixes: Vec<&str> = reboot["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(fixes.contains(&"DSA-5095-1"), "{fixes:?}");
+}

@@ -3,6 +3,7 @@
 //! its advisories), then a binary's Go build information (main module version, or the version
 //! set with `-ldflags -X`), for binaries no package owns.
 
+use crate::changelog::{backports, Backport};
 use crate::root::Root;
 use analyzers::lang::go_buildinfo;
 use inventory::Package;
@@ -100,6 +101,9 @@ pub struct Component {
     /// The OS package that owns it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
+    /// CVEs the installed package's changelog says it fixes (Debian backports).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backported: Vec<Backport>,
     /// What advisories are matched against: the OS package, or the binary's main Go module.
     #[serde(skip)]
     pub matched: Option<Package>,
@@ -117,8 +121,21 @@ pub struct Kernel {
     /// Kernel packages installed besides the running one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub installed: Vec<String>,
+    /// Set when an installed kernel fixes advisories the running one has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reboot_required: Option<RebootRequired>,
     #[serde(skip)]
     pub matched: Option<Package>,
+    /// The packages of the other installed kernels.
+    #[serde(skip)]
+    pub others: Vec<Package>,
+}
+
+/// "Reboot required": booting `release` (installed) would fix these advisories.
+#[derive(Debug, Clone, Serialize)]
+pub struct RebootRequired {
+    pub release: String,
+    pub fixes: Vec<String>,
 }
 
 pub struct Found {
@@ -142,6 +159,7 @@ pub fn find(root: &Root, warnings: &mut Vec<String>) -> Found {
                     .find(|p| owned.get(p.as_str()) == Some(&package.name)),
                 source: source_of(package),
                 package: Some(package.name.clone()),
+                backported: backports(root, &package.name, &package.version),
                 matched: Some((*package).clone()),
             });
         }
@@ -296,6 +314,7 @@ fn from_binary(
         path: Some(path.to_string()),
         source,
         package: None,
+        backported: Vec::new(),
         matched: Some(package),
     })
 }
@@ -405,7 +424,13 @@ fn kernel(root: &Root, packages: &[Package]) -> Option<Kernel> {
             .map(|p| package_release(p))
             .filter(|r| *r != release)
             .collect(),
+        reboot_required: None,
         matched: package.map(|p| (*p).clone()),
+        others: images
+            .iter()
+            .filter(|p| package.is_none_or(|running| running.name != p.name))
+            .map(|p| (*p).clone())
+            .collect(),
     })
 }
 

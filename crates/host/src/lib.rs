@@ -4,6 +4,7 @@
 //! orchestrator components and kernel with their versions, reads containers' state from disk,
 //! and ranks the escape paths their settings open.
 
+pub mod changelog;
 pub mod checks;
 pub mod components;
 pub mod containerd;

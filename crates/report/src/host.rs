@@ -87,6 +87,39 @@ impl HostReport {
         self.suppressed.extend(hidden);
     }
 
+    /// Drops vulnerabilities whose CVE the installed package's changelog says it fixes (a
+    /// Debian backport the advisory data does not know yet), recording the changelog line.
+    pub fn apply_backports(&mut self) {
+        let components = &self.components;
+        let mut hidden = Vec::new();
+        self.vulnerabilities.retain(|v| {
+            let inner = &v.vulnerability;
+            let backport = components
+                .iter()
+                .filter(|c| c.package.as_deref() == Some(inner.package.as_str()))
+                .flat_map(|c| &c.backported)
+                .find(|b| b.cve == inner.id || inner.aliases.contains(&b.cve));
+            let Some(backport) = backport else {
+                return true;
+            };
+            hidden.push(Suppressed {
+                kind: "vulnerability",
+                id: inner.id.clone(),
+                target: format!("{}@{}", inner.package, inner.installed_version),
+                by: backport.evidence.clone(),
+                purl: Some(inner.purl.clone()),
+                status: Some("fixed"),
+                justification: Some("fixed_by_backport".into()),
+                statement: Some(format!(
+                    "the changelog of {} {} names {}",
+                    inner.package, inner.installed_version, backport.cve
+                )),
+            });
+            false
+        });
+        self.suppressed.extend(hidden);
+    }
+
     /// Keeps the findings at these severities (all when empty).
     pub fn keep(&mut self, severities: &[Severity]) {
         if severities.is_empty() {
@@ -184,6 +217,14 @@ pub fn write_host_table(
             "installed"
         };
         writeln!(out, "kernel: {} ({state})", cell_text(&kernel.release))?;
+        if let Some(reboot) = &kernel.reboot_required {
+            writeln!(
+                out,
+                "reboot required: the installed kernel {} fixes {}",
+                cell_text(&reboot.release),
+                cell_text(&reboot.fixes.join(", "))
+            )?;
+        }
     }
     writeln!(out)?;
 
