@@ -650,3 +650,89 @@ fn an_installed_kernel_that_fixes_the_current_one_means_reboot() {
         .collect();
     assert!(fixes.contains(&"DSA-5095-1"), "{fixes:?}");
 }
+
+#[test]
+fn cri_o_podman_rootless_docker_and_unowned_setuid_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _) = node(dir.path(), r#"{"Privileged":false}"#);
+    // CRI-O: a drop-in adds SYS_ADMIN and a kernel sysctl to every pod.
+    write(&root, "/usr/bin/crio", "");
+    write(
+        &root,
+        "/etc/crio/crio.conf.d/20-workloads.conf",
+        "[crio.runtime]\ndefault_capabilities = [\"CHOWN\", \"SYS_ADMIN\"]\ndefault_sysctls = [\"kernel.core_pattern=|/bin/sh\"]\n",
+    );
+    // podman: host network for every container, an insecure registry, the API on TCP.
+    write(&root, "/usr/bin/podman", "");
+    write(
+        &root,
+        "/etc/containers/containers.conf",
+        "[containers]\nnetns = \"host\"\nseccomp_profile = \"unconfined\"\n",
+    );
+    write(
+        &root,
+        "/etc/containers/registries.conf",
+        "[[registry]]\nlocation = \"registry.lan:5000\"\ninsecure = true\n",
+    );
+    write(
+        &root,
+        "/etc/systemd/system/podman.service",
+        "[Service]\nExecStart=/usr/bin/podman system service --time=0 tcp:0.0.0.0:8888\n",
+    );
+    // A rootless dockerd whose daemon.json opens the API on TCP.
+    write(
+        &root,
+        "/home/dev/.config/docker/daemon.json",
+        "{\n  \"hosts\": [\"tcp://0.0.0.0:2376\"]\n}\n",
+    );
+    // A setuid copy of a packaged binary where no package put it.
+    std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
+    let helper = root.join("usr/local/bin/helper");
+    std::fs::copy(root.join("usr/sbin/runc"), helper).unwrap();
+    chmod(&root, "/usr/local/bin/helper", 0o4755);
+    chmod(&root, "/usr/sbin/runc", 0o4755);
+    let (_, report) = host(&root, &[]);
+    let all = |rule: &str| -> Vec<Value> {
+        report["misconfigurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .cloned()
+            .collect()
+    };
+    let caps = &all("BH-HOST-100");
+    assert_eq!(caps.len(), 1, "{caps:?}");
+    assert_eq!(caps[0]["file"], "/etc/crio/crio.conf.d/20-workloads.conf");
+    assert_eq!(caps[0]["line"], 2);
+    assert!(caps[0]["message"].as_str().unwrap().contains("SYS_ADMIN"));
+    let sysctl = finding(&report, "BH-HOST-107").expect("kernel sysctl");
+    assert_eq!(sysctl["line"], 3);
+    let seccomp = finding(&report, "BH-HOST-101").expect("unconfined seccomp");
+    assert_eq!(seccomp["file"], "/etc/containers/containers.conf");
+    assert_eq!(seccomp["line"], 3);
+    let netns = finding(&report, "BH-HOST-103").expect("host netns");
+    assert_eq!(netns["value"], "host");
+    let registry = all("BH-HOST-102");
+    assert_eq!(registry.len(), 1, "one finding per file: {registry:?}");
+    assert_eq!(registry[0]["file"], "/etc/containers/registries.conf");
+    assert_eq!(registry[0]["value"], "registry.lan:5000");
+    let api = finding(&report, "BH-HOST-104").expect("podman API on TCP");
+    assert_eq!(api["severity"], "CRITICAL");
+    assert_eq!(api["source"], "flag");
+    assert_eq!(api["file"], "/etc/systemd/system/podman.service");
+    // The rootless daemon's TCP API, with its own daemon.json and line.
+    let rootless: Vec<Value> = all("BH-HOST-001")
+        .into_iter()
+        .filter(|f| f["file"] == "/home/dev/.config/docker/daemon.json")
+        .collect();
+    assert_eq!(rootless.len(), 1, "{:?}", all("BH-HOST-001"));
+    assert_eq!(rootless[0]["line"], 2);
+    assert!(rootless[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("rootless dockerd of /home/dev"));
+    // The setuid helper is reported; Debian's runc, setuid here too, is owned by its package.
+    let setuid = finding(&report, "BH-HOST-095").expect("unowned setuid");
+    assert_eq!(setuid["value"], "/usr/local/bin/helper");
+}

@@ -2,6 +2,7 @@
 //! its unit), in the version 1, 2 and 3 schemas, with containerd's defaults, and the registry
 //! hosts under `/etc/containerd/certs.d/*/hosts.toml`.
 
+use crate::layered::{key_line, scalar};
 use crate::root::Root;
 use crate::settings::{parse_flags, Settings, Source};
 use crate::{live_command, systemd};
@@ -58,29 +59,6 @@ pub fn effective(root: &Root, warnings: &mut Vec<String>) -> Option<Settings> {
         settings.offer(name, vec![default.to_string()], Source::default_value());
     }
     Some(settings)
-}
-
-/// The line of the first `key =` (for findings that point at it).
-fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
-}
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Boolean(b) => b.to_string(),
-        Value::Integer(i) => i.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::Datetime(d) => d.to_string(),
-        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
-        Value::Table(_) => String::new(),
-    }
 }
 
 fn table<'a>(table: &'a Table, keys: &[&str]) -> Option<&'a Table> {

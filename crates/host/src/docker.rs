@@ -59,9 +59,43 @@ pub fn effective(root: &Root, warnings: &mut Vec<String>) -> Option<Settings> {
     if command.is_none() && !installed && !root.exists("/etc/docker/daemon.json") {
         return None;
     }
+    Some(from_sources(
+        root,
+        command.as_ref(),
+        "/etc/docker/daemon.json",
+        warnings,
+    ))
+}
+
+/// Rootless dockerd instances, one per user who set one up (`dockerd-rootless-setuptool.sh`
+/// installs `~/.config/systemd/user/docker.service`; its daemon.json is
+/// `~/.config/docker/daemon.json`): (home, settings).
+pub fn rootless(root: &Root, warnings: &mut Vec<String>) -> Vec<(String, Settings)> {
+    let mut homes = vec!["/root".to_string()];
+    homes.extend(root.list("/home").into_iter().map(|h| format!("/home/{h}")));
+    let mut out = Vec::new();
+    for home in homes {
+        let command = systemd::user_exec_start(root, &home, "docker.service");
+        let config = format!("{home}/.config/docker/daemon.json");
+        if command.is_none() && !root.exists(&config) {
+            continue;
+        }
+        let settings = from_sources(root, command.as_ref(), &config, warnings);
+        out.push((home, settings));
+    }
+    out
+}
+
+/// Flags, then the daemon.json they name (else `config_file`), then moby's defaults.
+fn from_sources(
+    root: &Root,
+    command: Option<&systemd::Command>,
+    config_file: &str,
+    warnings: &mut Vec<String>,
+) -> Settings {
     let mut settings = Settings::default();
-    let mut config_file = "/etc/docker/daemon.json".to_string();
-    if let Some(command) = &command {
+    let mut config_file = config_file.to_string();
+    if let Some(command) = command {
         for (name, value, at) in parse_flags(&command.args, SHORT) {
             let name = FLAG_KEYS
                 .iter()
@@ -94,9 +128,8 @@ pub fn effective(root: &Root, warnings: &mut Vec<String>) -> Option<Settings> {
         };
         settings.offer(name, values, Source::default_value());
     }
-    Some(settings)
+    settings
 }
-
 /// A daemon.json value as setting values: arrays element by element, objects as `k=v`.
 fn json_values(value: &serde_json::Value) -> Vec<String> {
     match value {

@@ -9,9 +9,12 @@ pub mod checks;
 pub mod components;
 pub mod containerd;
 pub mod containers;
+pub mod crio;
 pub mod docker;
 pub mod escape;
 pub mod kubelet;
+pub mod layered;
+pub mod podman;
 pub mod root;
 pub mod settings;
 pub mod systemd;
@@ -81,6 +84,10 @@ pub struct Context {
     pub docker: Option<Settings>,
     pub containerd: Option<Settings>,
     pub kubelet: Option<kubelet::Kubelet>,
+    pub crio: Option<Settings>,
+    pub podman: Option<Settings>,
+    /// Rootless dockerd instances: (home directory, settings).
+    pub rootless_docker: Vec<(String, Settings)>,
 }
 
 impl Context {
@@ -269,6 +276,9 @@ pub fn audit(root: &Path, options: &Options) -> Audit {
     let docker = docker::effective(&root, &mut warnings);
     let kubelet = kubelet::effective(&root, &mut warnings);
     let containerd = containerd::effective(&root, &mut warnings);
+    let crio = crio::effective(&root, &mut warnings);
+    let podman = podman::effective(&root, &mut warnings);
+    let rootless_docker = docker::rootless(&root, &mut warnings);
     let found = components::find(&root, &mut warnings);
     let ctx = Context {
         root,
@@ -277,6 +287,9 @@ pub fn audit(root: &Path, options: &Options) -> Audit {
         docker,
         containerd,
         kubelet,
+        crio,
+        podman,
+        rootless_docker,
     };
     let misconfigurations = checks::run(&ctx);
     let cgroup = ctx.cgroup(ctx.os.as_ref());

@@ -101,6 +101,20 @@ impl Settings {
         }
     }
 
+    /// Sets `name` from a later file of the same component (a drop-in), replacing what an
+    /// earlier file or a default said; a flag still wins.
+    pub fn replace(&mut self, name: &str, values: Vec<String>, source: Source) {
+        if self
+            .map
+            .get(name)
+            .is_some_and(|old| old.source.kind == "flag")
+        {
+            return;
+        }
+        self.map
+            .insert(name.to_string(), Setting { values, source });
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Setting)> {
         self.map.iter()
     }

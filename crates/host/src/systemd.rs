@@ -34,13 +34,22 @@ struct Line {
 
 /// The start command of `unit` (e.g. `docker.service`), or `None` when no unit file exists.
 pub fn exec_start(root: &Root, unit: &str) -> Option<Command> {
-    let main = UNIT_DIRS
+    exec_start_in(root, UNIT_DIRS, unit)
+}
+
+/// The start command of a user's unit (`~/.config/systemd/user/docker.service`).
+pub fn user_exec_start(root: &Root, home: &str, unit: &str) -> Option<Command> {
+    exec_start_in(root, &[&format!("{home}/.config/systemd/user")], unit)
+}
+
+fn exec_start_in(root: &Root, dirs: &[&str], unit: &str) -> Option<Command> {
+    let main = dirs
         .iter()
         .map(|dir| format!("{dir}/{unit}"))
         .find(|path| root.exists(path))?;
     // Drop-ins by file name; a name in a more important directory hides the same name below.
     let mut dropins: BTreeMap<String, String> = BTreeMap::new();
-    for dir in UNIT_DIRS.iter().rev() {
+    for dir in dirs.iter().rev() {
         let dir = format!("{dir}/{unit}.d");
         for name in root.list(&dir) {
             if name.ends_with(".conf") {

@@ -1,6 +1,7 @@
 //! dockerd's daemon settings (CIS Docker Benchmark 1.6, section 2).
 
 use super::{is_true, Check, Finding};
+use crate::settings::Settings;
 use crate::Context;
 use inventory::Severity::*;
 
@@ -143,7 +144,18 @@ fn check(id: &str) -> &'static Check {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<super::Finding>) {
-    let Some(s) = &ctx.docker else { return };
+    if let Some(s) = &ctx.docker {
+        daemon(ctx, s, None, out);
+    }
+    for (home, s) in &ctx.rootless_docker {
+        daemon(ctx, s, Some(home), out);
+    }
+}
+
+/// The checks of one daemon's settings; a rootless daemon (`home`) already runs in a user
+/// namespace, so userns-remap does not apply to it.
+fn daemon(ctx: &Context, s: &Settings, home: Option<&str>, out: &mut Vec<super::Finding>) {
+    let first = out.len();
     if let Some(hosts) = s.get("hosts") {
         let tls = is_true(s.value("tlsverify"));
         for host in &hosts.values {
@@ -191,7 +203,7 @@ pub fn run(ctx: &Context, out: &mut Vec<super::Finding>) {
     when(
         "BH-HOST-003",
         "userns-remap",
-        s.value("userns-remap").is_empty(),
+        home.is_none() && s.value("userns-remap").is_empty(),
         "userns-remap is not set",
     );
     when(
@@ -279,4 +291,9 @@ pub fn run(ctx: &Context, out: &mut Vec<super::Finding>) {
         selinux_off,
         "selinux-enabled is false",
     );
+    if let Some(home) = home {
+        for finding in &mut out[first..] {
+            finding.message = format!("rootless dockerd of {home}: {}", finding.message);
+        }
+    }
 }

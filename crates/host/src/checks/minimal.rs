@@ -48,7 +48,20 @@ pub const CHECKS: &[Check] = &[
         fix: "Bind each service to the address it serves, or filter the port.",
         benchmark: &[],
     },
+    Check {
+        id: "BH-HOST-095",
+        severity: Medium,
+        title: "setuid or setgid files no package owns",
+        why: "A setuid file outside the package database was put there by hand or by an intruder: it runs as its owner (often root) for anyone, and no update fixes it.",
+        fix: "Remove the file or its setuid/setgid bit (chmod u-s,g-s), or install it from a package.",
+        benchmark: &["CIS Docker 1.1.1 (host hardening)"],
+    },
 ];
+
+/// Where setuid files are looked for, and how far.
+const SETUID_DIRS: &[&str] = &["/usr", "/bin", "/sbin", "/opt"];
+const SETUID_MAX_ENTRIES: usize = 500_000;
+const SETUID_MAX_DEPTH: usize = 16;
 
 /// (check, tool names looked for on the usual binary paths)
 const TOOLS: &[(&str, &[&str])] = &[
@@ -118,6 +131,21 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
             ));
         }
     }
+    let unowned = setuid_unowned(ctx);
+    if !unowned.is_empty() {
+        let source = Source::file(&unowned[0], None);
+        let message = format!(
+            "setuid/setgid and owned by no package: {}",
+            unowned.join(", ")
+        );
+        out.push(Finding::at(
+            check("BH-HOST-095"),
+            "setuid",
+            &unowned.join(","),
+            &source,
+            message,
+        ));
+    }
     if ctx.root.live {
         let ports = listening(ctx);
         if !ports.is_empty() {
@@ -133,6 +161,87 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// Regular files with the setuid or setgid bit that no dpkg or apk package lists (links not
+/// followed; the walk is bounded). Nothing on hosts without either database.
+fn setuid_unowned(ctx: &Context) -> Vec<String> {
+    let Some(owned) = owned_files(ctx) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut seen = 0;
+    let mut stack: Vec<(String, usize)> = SETUID_DIRS.iter().map(|d| (d.to_string(), 0)).collect();
+    while let Some((dir, depth)) = stack.pop() {
+        // /bin and /sbin are links to /usr/… on merged-/usr hosts: resolve() follows them, so
+        // only real directories are walked.
+        let Some(real) = ctx.root.resolve(&dir) else {
+            continue;
+        };
+        if std::fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_symlink()) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&real) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            seen += 1;
+            if seen > SETUID_MAX_ENTRIES {
+                return found;
+            }
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            let path = format!("{dir}/{}", entry.file_name().to_string_lossy());
+            if meta.is_dir() && depth < SETUID_MAX_DEPTH {
+                stack.push((path, depth + 1));
+            } else if meta.is_file()
+                && std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o6000 != 0
+            {
+                let merged = path.strip_prefix("/usr").map(str::to_string);
+                if !owned.contains(&path) && merged.is_none_or(|m| !owned.contains(&m)) {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Every path the dpkg (`info/*.list`) or apk (`F:`/`R:` records) database lists, merged-/usr
+/// spellings included; `None` without a database.
+fn owned_files(ctx: &Context) -> Option<std::collections::HashSet<String>> {
+    let mut owned = std::collections::HashSet::new();
+    // Not Root::list: a big host's info directory passes its 10,000-name cap.
+    let info = ctx.root.resolve("/var/lib/dpkg/info");
+    let lists: Vec<String> = info
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .take(1_000_000)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for list in lists.iter().filter(|l| l.ends_with(".list")) {
+        if let Some(text) = ctx.root.read(&format!("/var/lib/dpkg/info/{list}")) {
+            for line in text.lines() {
+                owned.insert(line.strip_prefix("/usr").unwrap_or(line).to_string());
+                owned.insert(line.to_string());
+            }
+        }
+    }
+    if let Some(text) = ctx.root.read_bytes("/lib/apk/db/installed", 256 << 20) {
+        let mut dir = String::new();
+        for line in String::from_utf8_lossy(&text).lines() {
+            if let Some(d) = line.strip_prefix("F:") {
+                dir = format!("/{d}");
+            } else if let Some(file) = line.strip_prefix("R:") {
+                owned.insert(format!("{dir}/{file}"));
+            }
+        }
+    }
+    (!owned.is_empty()).then_some(owned)
 }
 
 /// TCP ports in LISTEN state bound to 0.0.0.0 or :: (`/proc/net/tcp`, `/proc/net/tcp6`).

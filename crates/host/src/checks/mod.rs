@@ -5,6 +5,7 @@
 mod audit;
 mod containerd;
 mod docker;
+mod engines;
 mod files;
 mod kernel;
 mod kubelet;
@@ -88,6 +89,7 @@ pub fn catalogue() -> Vec<&'static Check> {
         files::CHECKS,
         audit::CHECKS,
         containerd::CHECKS,
+        engines::CHECKS,
         kubelet::CHECKS,
         kernel::CHECKS,
         minimal::CHECKS,
@@ -106,6 +108,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     files::run(ctx, &mut out);
     audit::run(ctx, &mut out);
     containerd::run(ctx, &mut out);
+    engines::run(ctx, &mut out);
     kubelet::run(ctx, &mut out);
     kernel::run(ctx, &mut out);
     minimal::run(ctx, &mut out);
