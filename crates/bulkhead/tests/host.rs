@@ -352,6 +352,37 @@ fn a_vulnerable_kernel_on_cgroup_v1_and_cap_sys_admin_is_an_escape_path() {
         ]
     );
 
+    // The same kernel has CVE-2022-0185 (DSA-5050-1: fixed in 5.10.92-1): with CAP_SYS_ADMIN
+    // the container can create a user namespace, which the host does not forbid.
+    let fsconfig = report["escape_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "CVE-2022-0185")
+        .unwrap_or_else(|| panic!("{}", report["escape_paths"]));
+    assert_eq!(fsconfig["conditions"][1]["kind"], "host-setting");
+    assert_eq!(report["host"]["unprivileged_userns"]["value"], "allowed");
+    // Blocking unprivileged user namespaces breaks that path, not the release_agent one.
+    write(
+        &root,
+        "/etc/sysctl.d/99-userns.conf",
+        "kernel.unprivileged_userns_clone = 0\n",
+    );
+    let (_, report) = host(&root, &[]);
+    let ids: Vec<&str> = report["escape_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["CVE-2022-0492"]);
+    let userns = &report["host"]["unprivileged_userns"];
+    assert_eq!(userns["value"], "blocked");
+    assert_eq!(
+        userns["evidence"],
+        "kernel.unprivileged_userns_clone = 0 in /etc/sysctl.d/99-userns.conf:1"
+    );
+
     // Without the capability the path is gone.
     let dir = tempfile::tempdir().unwrap();
     let root = kernel_node(dir.path(), "null");
@@ -459,6 +490,24 @@ fn an_oci_bundle_made_by_runc_spec_is_read_as_a_container() {
     assert_eq!(c["seccomp"], "unconfined");
     assert_eq!(c["apparmor"], "unconfined");
     assert_eq!(c["privileged"], false);
+
+    // The same spec in podman's store, named by containers.json as containers/storage writes it.
+    let store = root.join("var/lib/containers/storage/overlay-containers");
+    std::fs::create_dir_all(store.join("9d2e/userdata")).unwrap();
+    spec["annotations"] = serde_json::json!({"io.container.manager": "libpod"});
+    let spec = serde_json::to_vec(&spec).unwrap();
+    std::fs::write(store.join("9d2e/userdata/config.json"), spec).unwrap();
+    let names = r#"[{"id":"9d2e","names":["web"],"image":"5f7d","layer":"a1","metadata":"","created":"2026-12-01T10:00:00Z"}]"#;
+    std::fs::write(store.join("containers.json"), names).unwrap();
+    let (_, report) = host(&root, &[]);
+    let podman = report["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "9d2e")
+        .unwrap_or_else(|| panic!("{}", report["containers"]));
+    assert_eq!(podman["name"], "web");
+    assert_eq!(podman["namespaces"]["network"], "host");
 }
 
 #[test]
@@ -691,7 +740,22 @@ fn cri_o_podman_rootless_docker_and_unowned_setuid_files() {
     std::fs::copy(root.join("usr/sbin/runc"), helper).unwrap();
     chmod(&root, "/usr/local/bin/helper", 0o4755);
     chmod(&root, "/usr/sbin/runc", 0o4755);
+    // A container of a daemon that ran with userns-remap, in its remapped state directory.
+    let remapped = "/var/lib/docker/100000.100000/containers/77aa";
+    write(
+        &root,
+        &format!("{remapped}/config.v2.json"),
+        r#"{"ID":"77aa","Name":"/batch","Config":{"Image":"batch:3","User":""}}"#,
+    );
+    write(&root, &format!("{remapped}/hostconfig.json"), "{}");
     let (_, report) = host(&root, &[]);
+    let batch = report["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "batch")
+        .unwrap_or_else(|| panic!("{}", report["containers"]));
+    assert_eq!(batch["namespaces"]["user"], "remapped");
     let all = |rule: &str| -> Vec<Value> {
         report["misconfigurations"]
             .as_array()

@@ -2,7 +2,10 @@
 //! `<data-root>/containers/<id>/config.v2.json` and `hostconfig.json` (field names as moby's
 //! `container` package writes them), the data root taken from the effective configuration;
 //! and the OCI runtime bundles containerd (and so Kubernetes through CRI) runs:
-//! `/run/containerd/io.containerd.runtime.v2.task/<namespace>/<id>/config.json`.
+//! `/run/containerd/io.containerd.runtime.v2.task/<namespace>/<id>/config.json`; and the
+//! bundles podman and CRI-O keep in containers/storage:
+//! `{/var/lib,/run}/containers/storage/overlay-containers/<id>/userdata/config.json`, named
+//! from that store's `containers.json`.
 
 use crate::Context;
 use serde::Serialize;
@@ -66,26 +69,38 @@ pub fn read(ctx: &Context, warnings: &mut Vec<String>) -> Vec<Container> {
         .docker
         .as_ref()
         .is_some_and(|d| !d.value("userns-remap").is_empty());
-    let dir = format!("{data_root}/containers");
+    // Under userns-remap the daemon keeps its state in `<data-root>/<uid>.<gid>/`.
+    let mut dirs = vec![format!("{data_root}/containers")];
+    for entry in ctx.root.list(&data_root) {
+        let remap_dir = entry
+            .split_once('.')
+            .is_some_and(|(u, g)| u.parse::<u32>().is_ok() && g.parse::<u32>().is_ok());
+        if remap_dir {
+            dirs.push(format!("{data_root}/{entry}/containers"));
+        }
+    }
     let mut out = Vec::new();
-    for id in ctx.root.list(&dir).into_iter().take(MAX_CONTAINERS) {
-        let config_path = format!("{dir}/{id}/config.v2.json");
-        let Some(config) = ctx.root.read(&config_path) else {
-            continue;
-        };
-        let host = ctx.root.read(&format!("{dir}/{id}/hostconfig.json"));
-        match docker_container(&config, host.as_deref(), &config_path) {
-            Ok(mut container) => {
-                // The daemon's userns-remap applies to every container that does not opt out.
-                let opted_out = host
-                    .as_deref()
-                    .is_some_and(|h| h.contains("\"UsernsMode\":\"host\""));
-                if remapped && !opted_out {
-                    container.namespaces.user = "remapped".into();
+    for (i, dir) in dirs.iter().enumerate() {
+        let in_remap_dir = i > 0;
+        for id in ctx.root.list(dir).into_iter().take(MAX_CONTAINERS) {
+            let config_path = format!("{dir}/{id}/config.v2.json");
+            let Some(config) = ctx.root.read(&config_path) else {
+                continue;
+            };
+            let host = ctx.root.read(&format!("{dir}/{id}/hostconfig.json"));
+            match docker_container(&config, host.as_deref(), &config_path) {
+                Ok(mut container) => {
+                    // The daemon's userns-remap applies to every container that does not opt out.
+                    let opted_out = host
+                        .as_deref()
+                        .is_some_and(|h| h.contains("\"UsernsMode\":\"host\""));
+                    if (remapped || in_remap_dir) && !opted_out {
+                        container.namespaces.user = "remapped".into();
+                    }
+                    out.push(container)
                 }
-                out.push(container)
+                Err(e) => warnings.push(format!("{config_path}: {e}")),
             }
-            Err(e) => warnings.push(format!("{config_path}: {e}")),
         }
     }
     for namespace in ctx.root.list(TASKS) {
@@ -103,7 +118,49 @@ pub fn read(ctx: &Context, warnings: &mut Vec<String>) -> Vec<Container> {
             }
         }
     }
+    for storage in STORAGES {
+        let dir = format!("{storage}/overlay-containers");
+        let names = storage_names(ctx, &format!("{dir}/containers.json"));
+        for id in ctx.root.list(&dir) {
+            if out.len() >= MAX_CONTAINERS {
+                break;
+            }
+            if out.iter().any(|c| c.id == id) {
+                continue; // CRI-O keeps a running container in both stores
+            }
+            let file = format!("{dir}/{id}/userdata/config.json");
+            let Some(text) = ctx.root.read(&file) else {
+                continue;
+            };
+            match oci_container(&text, &id, &file) {
+                Ok(mut container) => {
+                    if let Some(name) = names.get(&id).filter(|_| container.name == id) {
+                        container.name.clone_from(name);
+                    }
+                    out.push(container)
+                }
+                Err(e) => warnings.push(format!("{file}: {e}")),
+            }
+        }
+    }
     out
+}
+
+/// containers/storage locations: podman's and CRI-O's (`/var/lib`), CRI-O's running ones (`/run`).
+const STORAGES: &[&str] = &["/var/lib/containers/storage", "/run/containers/storage"];
+
+/// id → first name, from containers/storage's `containers.json` (`[{"id", "names": […]}]`).
+fn storage_names(ctx: &Context, file: &str) -> std::collections::HashMap<String, String> {
+    let Some(json) = ctx.root.read(file) else {
+        return Default::default();
+    };
+    let list: Vec<Value> = serde_json::from_str(&json).unwrap_or_default();
+    list.iter()
+        .filter_map(|c| {
+            let name = c.get("names")?.get(0)?.as_str()?;
+            Some((text(c, "id"), name.to_string()))
+        })
+        .collect()
 }
 
 /// Where containerd keeps the bundles of running tasks.
@@ -192,6 +249,7 @@ fn oci_container(json: &str, id: &str, file: &str) -> Result<Container, String> 
     .unwrap_or_else(|| id.to_string());
     let image = [
         "io.kubernetes.cri.image-name",
+        "io.kubernetes.cri-o.ImageName",
         "org.opencontainers.image.ref.name",
     ]
     .iter()

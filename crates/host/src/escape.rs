@@ -159,6 +159,30 @@ const REACHABLE: &[Reachable] = &[
         conditions: root_without_userns,
     },
     Reachable {
+        cve: "CVE-2024-21626",
+        component: "runc",
+        severity: Severity::High,
+        summary: "runc leaks a host directory descriptor (\"Leaky Vessels\"): a container started from a crafted image or exec'd with a crafted working directory reaches the host's filesystem",
+        remediation: "Upgrade runc (1.1.12 or the distribution's fix); or run untrusted images under a sandboxed runtime (gVisor, Kata).",
+        conditions: on_runc,
+    },
+    Reachable {
+        cve: "CVE-2022-0185",
+        component: "kernel",
+        severity: Severity::High,
+        summary: "fsconfig heap overflow: a container that can create a user namespace gains CAP_SYS_ADMIN in it and corrupts kernel memory",
+        remediation: "Upgrade the kernel; or block unprivileged user namespaces on the host (kernel.unprivileged_userns_clone=0) and keep the runtime's seccomp profile.",
+        conditions: user_namespaces,
+    },
+    Reachable {
+        cve: "CVE-2021-22555",
+        component: "kernel",
+        severity: Severity::High,
+        summary: "netfilter heap out-of-bounds write: a container that can create a user namespace gains CAP_NET_ADMIN in it and escalates to root on the host",
+        remediation: "Upgrade the kernel; or block unprivileged user namespaces on the host and keep the runtime's seccomp profile.",
+        conditions: user_namespaces,
+    },
+    Reachable {
         cve: "CVE-2020-15257",
         component: "containerd",
         severity: Severity::High,
@@ -221,6 +245,57 @@ fn root_without_userns(_: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
     })
 }
 
+/// Sandboxed runtimes put their own kernel between the container and the host's runc/kernel.
+fn sandboxed(c: &Container) -> bool {
+    ["runsc", "kata", "gvisor"]
+        .iter()
+        .any(|r| c.runtime.contains(r))
+}
+
+fn on_runc(_: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
+    (!sandboxed(c) && !c.privileged).then(|| {
+        vec![setting(format!(
+            "runs under {} ({})",
+            if c.runtime.is_empty() {
+                "runc"
+            } else {
+                &c.runtime
+            },
+            c.file
+        ))]
+    })
+}
+
+/// The host lets unprivileged users create user namespaces, and the container may call
+/// unshare(CLONE_NEWUSER): the runtimes' default seccomp profiles refuse it without
+/// CAP_SYS_ADMIN.
+fn user_namespaces(host: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
+    let userns = host
+        .unprivileged_userns
+        .as_ref()
+        .filter(|f| f.value == "allowed")?;
+    let sys_admin = c
+        .capabilities
+        .add
+        .iter()
+        .any(|cap| cap == "SYS_ADMIN" || cap == "ALL");
+    if sandboxed(c) || c.privileged || !(sys_admin || c.seccomp == "unconfined") {
+        return None;
+    }
+    let why = if c.seccomp == "unconfined" {
+        "seccomp=unconfined"
+    } else {
+        "CapAdd: SYS_ADMIN"
+    };
+    Some(vec![
+        Condition {
+            kind: "host-setting",
+            evidence: format!("unprivileged user namespaces allowed ({})", userns.evidence),
+        },
+        setting(format!("{why} ({})", c.file)),
+    ])
+}
+
 fn host_network(_: &HostInfo, c: &Container) -> Option<Vec<Condition>> {
     (c.namespaces.network == "host")
         .then(|| vec![setting(format!("NetworkMode: host ({})", c.file))])
@@ -234,6 +309,30 @@ pub fn from_vulnerabilities(
     vulnerable: &[(String, Vec<String>)],
 ) -> Vec<EscapePath> {
     let mut out = Vec::new();
+    let authz = host.docker_authorization.as_ref();
+    let dockerd = vulnerable.iter().find(|(component, ids)| {
+        component == "dockerd" && ids.iter().any(|id| id == "CVE-2024-41110")
+    });
+    if let (Some(authz), Some((_, ids))) = (authz, dockerd) {
+        out.push(EscapePath {
+            id: "CVE-2024-41110",
+            severity: Severity::Critical,
+            container: None,
+            cves: vec!["CVE-2024-41110".into()],
+            conditions: vec![
+                Condition {
+                    kind: "runtime-vulnerability",
+                    evidence: format!("dockerd is affected by CVE-2024-41110 ({})", ids[0]),
+                },
+                Condition {
+                    kind: "host-setting",
+                    evidence: format!("authorization plugins {} ({})", authz.value, authz.evidence),
+                },
+            ],
+            summary: "dockerd forwards a request with an empty body to its authorization plugins, which allow what they would deny: whoever reaches the API bypasses them".into(),
+            remediation: "Upgrade dockerd (25.0.6, 26.1.5, 27.1.1 or the distribution's fix); until then restrict who reaches the API.".into(),
+        });
+    }
     for rule in REACHABLE {
         let Some((component, ids)) = vulnerable.iter().find(|(component, ids)| {
             component == rule.component && ids.iter().any(|id| id == rule.cve)

@@ -60,6 +60,13 @@ pub struct HostInfo {
     /// The enforcing security module (`apparmor`, `selinux`) of a live host, or `none`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lsm: Option<Fact>,
+    /// Whether unprivileged users may create user namespaces: `allowed`, `restricted` (by
+    /// AppArmor) or `blocked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unprivileged_userns: Option<Fact>,
+    /// dockerd's authorization plugins, when it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker_authorization: Option<Fact>,
 }
 
 /// A fact about the host and its evidence (a file and line, or a documented default).
@@ -140,6 +147,47 @@ impl Context {
             }
         }
         found
+    }
+
+    /// Whether unprivileged user namespaces can be created: Debian's and Ubuntu's
+    /// `kernel.unprivileged_userns_clone`, Ubuntu's AppArmor restriction, then
+    /// `user.max_user_namespaces`; the kernel's default allows them.
+    pub fn unprivileged_userns(&self) -> Fact {
+        let fact = |value: &str, name: &str, source: Source| Fact {
+            value: value.into(),
+            evidence: match (source.file, source.line) {
+                (Some(file), Some(line)) => format!("{name} in {file}:{line}"),
+                (Some(file), None) => format!("{name} in {file}"),
+                _ => name.to_string(),
+            },
+        };
+        let switches = [
+            (
+                "kernel.apparmor_restrict_unprivileged_userns",
+                "1",
+                "restricted",
+            ),
+            ("kernel.unprivileged_userns_clone", "0", "blocked"),
+            ("user.max_user_namespaces", "0", "blocked"),
+        ];
+        let mut allowed = None;
+        for (name, off, state) in switches {
+            if let Some((value, source)) = self.sysctl(name) {
+                if value == off {
+                    return fact(state, &format!("{name} = {value}"), source);
+                }
+                if name == "kernel.unprivileged_userns_clone" {
+                    allowed = Some(fact("allowed", &format!("{name} = {value}"), source));
+                }
+            }
+        }
+        if let Some(allowed) = allowed {
+            return allowed;
+        }
+        Fact {
+            value: "allowed".into(),
+            evidence: "no sysctl blocks them (the kernel's default)".into(),
+        }
     }
 
     /// A live host mounting cgroup v1 (no unified hierarchy at /sys/fs/cgroup).
@@ -297,6 +345,20 @@ pub fn audit(root: &Path, options: &Options) -> Audit {
         value: ctx.lsm().unwrap_or("none").into(),
         evidence: "/sys/module/apparmor, /sys/fs/selinux".into(),
     });
+    let unprivileged_userns = Some(ctx.unprivileged_userns());
+    let docker_authorization = ctx.docker.as_ref().and_then(|d| {
+        let plugins = d
+            .get("authorization-plugins")
+            .filter(|p| !p.values.is_empty())?;
+        let at = plugins.source.file.clone().unwrap_or_default();
+        Some(Fact {
+            value: plugins.values.join(","),
+            evidence: match plugins.source.line {
+                Some(line) => format!("{at}:{line}"),
+                None => at,
+            },
+        })
+    });
     let containers = containers::read(&ctx, &mut warnings);
     let escape_paths = escape::from_settings(&ctx, &containers);
     Audit {
@@ -307,6 +369,8 @@ pub fn audit(root: &Path, options: &Options) -> Audit {
             kernel: found.kernel,
             cgroup,
             lsm,
+            unprivileged_userns,
+            docker_authorization,
         },
         components: found.components,
         misconfigurations,
