@@ -19,20 +19,26 @@ impl Analyzer for PackageFilesAnalyzer {
     }
 
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
-        let text = String::from_utf8_lossy(content);
-        let hashes = if crate::rpm::is_database(path) {
-            crate::rpm::owned_files(content)?
-        } else if path.ends_with(".list") {
-            text.lines()
-                .map(str::trim)
-                .filter(|l| l.starts_with('/') && l.len() > 1)
-                .map(path_hash)
-                .collect()
-        } else {
-            apk_files(&text)
-        };
+        let hashes = owned_hashes(path, content)?;
         Ok(vec![FileResult::OwnedFiles { hashes }])
     }
+}
+
+/// The [`path_hash`]es of the files a package database (`path`: a dpkg `.list`, apk's
+/// `installed` or an rpm database) says its packages installed.
+pub fn owned_hashes(path: &str, content: &[u8]) -> Result<Vec<u64>, String> {
+    let text = String::from_utf8_lossy(content);
+    Ok(if crate::rpm::is_database(path) {
+        crate::rpm::owned_files(content)?
+    } else if path.ends_with(".list") {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with('/') && l.len() > 1)
+            .map(path_hash)
+            .collect()
+    } else {
+        apk_files(&text)
+    })
 }
 
 /// `F:usr/bin` then `R:passwd` lines name `usr/bin/passwd`.

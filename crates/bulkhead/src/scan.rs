@@ -140,7 +140,12 @@ pub fn chosen_analyzers(args: &AnalysisArgs, cache_dir: &Path) -> anyhow::Result
             "os" => true,
             "image-files" => args.wants(ScannerKind::Config),
             // Which files packages own: the setuid checks and the secrets' provenance.
-            "package-files" => args.wants(ScannerKind::Config) || args.wants(ScannerKind::Secret),
+            // Config: unowned setuid files; secrets: package content; vuln: distro-built binaries.
+            "package-files" => {
+                args.wants(ScannerKind::Config)
+                    || args.wants(ScannerKind::Secret)
+                    || args.wants(ScannerKind::Vuln)
+            }
             _ => args.wants(ScannerKind::Vuln),
         };
         if keep {

@@ -433,6 +433,38 @@ fn an_unpackaged_runc_is_matched_through_go_and_a_vendoring_binary_is_not_contai
     assert!(!components
         .iter()
         .any(|c| c["path"] == "/usr/local/bin/containerd"));
+
+    // A rootfs scan of the same tree holds the same rule: Go findings only for the binaries
+    // no package owns; the Debian-built ones are listed in the inventory all the same.
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let feeds = ["Debian-DSA-DLA.jsonl.zst", "Go.jsonl.zst"];
+    let cache = CACHE.get_or_init(|| imported_cache("rootfs-owned", &feeds));
+    let args = [
+        "rootfs",
+        root.to_str().unwrap(),
+        "--scanners",
+        "vuln",
+        "--format",
+        "json",
+    ];
+    let scan = ok_json(bulkhead(&args, cache));
+    let go: Vec<&Value> = scan["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["ecosystem"] == "go")
+        .collect();
+    assert!(!go.is_empty());
+    for v in &go {
+        let at = v["location"].as_str().unwrap_or_default();
+        assert!(at.starts_with("usr/local/bin/"), "{v}");
+    }
+    let packages = scan["packages"].as_array().unwrap();
+    assert!(packages
+        .iter()
+        .any(|p| p["location"] == "usr/sbin/runc" && p["ecosystem"] == "go"));
+    let note = scan["warnings"].to_string();
+    assert!(note.contains("installed by OS packages"), "{note}");
     assert!(!vulns.iter().any(|v| v["package"]
         .as_str()
         .is_some_and(|p| p.starts_with("github.com/containerd"))));

@@ -75,10 +75,18 @@ pub fn match_packages(
 ) -> Result<(), store::Error> {
     let mut cache: HashMap<(&str, String), Vec<Advisory>> = HashMap::new();
     let mut seen: HashSet<(String, &str, String, &str)> = HashSet::new();
+    let mut distro_built: HashSet<&str> = HashSet::new();
     for package in &inventory.packages {
         let Some(ecosystem) = osv_ecosystem(&package.ecosystem) else {
             continue;
         };
+        // A Go or Rust binary an OS package installed is the distribution's build: its fixes
+        // (backported, often without a version change) are tracked by the distro's advisories.
+        let binary = matches!(ecosystem, "Go" | "crates.io");
+        if binary && inventory.package_owns(&package.location) == Some(true) {
+            distro_built.insert(&package.location);
+            continue;
+        }
         let Some(scheme) = Scheme::for_ecosystem(ecosystem) else {
             continue;
         };
@@ -131,6 +139,22 @@ pub fn match_packages(
                 matches.vulnerabilities.push(v);
             }
         }
+    }
+    if !distro_built.is_empty() {
+        let mut binaries: Vec<&str> = distro_built.into_iter().collect();
+        binaries.sort_unstable();
+        let shown: Vec<&str> = binaries.iter().take(5).copied().collect();
+        let more = binaries.len().saturating_sub(shown.len());
+        matches.warnings.push(inventory::Warning {
+            file: String::new(),
+            layer: None,
+            message: format!(
+                "{} Go/Rust binaries installed by OS packages ({}{}) are matched through the distribution's advisories only, not the Go/crates.io feeds",
+                binaries.len(),
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        });
     }
     matches
         .malware

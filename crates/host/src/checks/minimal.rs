@@ -5,6 +5,7 @@
 use super::{Check, Finding};
 use crate::settings::Source;
 use crate::Context;
+use inventory::Inventory;
 use inventory::Severity::*;
 
 pub const CHECKS: &[Check] = &[
@@ -163,7 +164,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-/// Regular files with the setuid or setgid bit that no dpkg or apk package lists (links not
+/// Regular files with the setuid or setgid bit that no dpkg, apk or rpm package lists (links not
 /// followed; the walk is bounded). Nothing on hosts without either database.
 fn setuid_unowned(ctx: &Context) -> Vec<String> {
     let Some(owned) = owned_files(ctx) else {
@@ -193,15 +194,15 @@ fn setuid_unowned(ctx: &Context) -> Vec<String> {
                 continue;
             };
             let path = format!("{dir}/{}", entry.file_name().to_string_lossy());
-            if meta.is_dir() && depth < SETUID_MAX_DEPTH {
-                stack.push((path, depth + 1));
-            } else if meta.is_file()
-                && std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o6000 != 0
-            {
-                let merged = path.strip_prefix("/usr").map(str::to_string);
-                if !owned.contains(&path) && merged.is_none_or(|m| !owned.contains(&m)) {
-                    found.push(path);
+            if meta.is_dir() {
+                if depth < SETUID_MAX_DEPTH {
+                    stack.push((path, depth + 1));
                 }
+                continue;
+            }
+            let special = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o6000;
+            if meta.is_file() && special != 0 && owned.package_owns(&path) == Some(false) {
+                found.push(path);
             }
         }
     }
@@ -209,39 +210,42 @@ fn setuid_unowned(ctx: &Context) -> Vec<String> {
     found
 }
 
-/// Every path the dpkg (`info/*.list`) or apk (`F:`/`R:` records) database lists, merged-/usr
-/// spellings included; `None` without a database.
-fn owned_files(ctx: &Context) -> Option<std::collections::HashSet<String>> {
-    let mut owned = std::collections::HashSet::new();
+/// The files the dpkg (`info/*.list`), apk or rpm database lists, as an inventory that answers
+/// [`Inventory::package_owns`]; `None` without a database.
+fn owned_files(ctx: &Context) -> Option<Inventory> {
     // Not Root::list: a big host's info directory passes its 10,000-name cap.
     let info = ctx.root.resolve("/var/lib/dpkg/info");
-    let lists: Vec<String> = info
+    let mut databases: Vec<String> = info
         .and_then(|dir| std::fs::read_dir(dir).ok())
         .into_iter()
         .flatten()
         .flatten()
         .take(1_000_000)
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".list"))
+        .map(|name| format!("/var/lib/dpkg/info/{name}"))
         .collect();
-    for list in lists.iter().filter(|l| l.ends_with(".list")) {
-        if let Some(text) = ctx.root.read(&format!("/var/lib/dpkg/info/{list}")) {
-            for line in text.lines() {
-                owned.insert(line.strip_prefix("/usr").unwrap_or(line).to_string());
-                owned.insert(line.to_string());
+    databases.extend(
+        [
+            "/lib/apk/db/installed",
+            "/var/lib/rpm/rpmdb.sqlite",
+            "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+            "/var/lib/rpm/Packages",
+        ]
+        .map(String::from),
+    );
+    let mut inventory = Inventory::default();
+    for path in databases {
+        if let Some(bytes) = ctx.root.read_bytes(&path, 1 << 30) {
+            let rel = path.trim_start_matches('/');
+            if let Ok(hashes) = analyzers::package_files::owned_hashes(rel, &bytes) {
+                inventory.owned_files.extend(hashes);
             }
         }
     }
-    if let Some(text) = ctx.root.read_bytes("/lib/apk/db/installed", 256 << 20) {
-        let mut dir = String::new();
-        for line in String::from_utf8_lossy(&text).lines() {
-            if let Some(d) = line.strip_prefix("F:") {
-                dir = format!("/{d}");
-            } else if let Some(file) = line.strip_prefix("R:") {
-                owned.insert(format!("{dir}/{file}"));
-            }
-        }
-    }
-    (!owned.is_empty()).then_some(owned)
+    inventory.owned_files.sort_unstable();
+    inventory.owned_files.dedup();
+    (!inventory.owned_files.is_empty()).then_some(inventory)
 }
 
 /// TCP ports in LISTEN state bound to 0.0.0.0 or :: (`/proc/net/tcp`, `/proc/net/tcp6`).
