@@ -81,8 +81,8 @@ pub fn analyze_image_cached(
                     // The same layer may sit at another position in another image.
                     cached.layer = Some(LayerRef {
                         index,
-                        digest: desc.diff_id.clone(),
-                        created_by: desc.created_by.clone(),
+                        digest: desc.diff_id.as_str().into(),
+                        created_by: desc.created_by.as_deref().map(Into::into),
                     });
                     Ok(cached)
                 }
@@ -113,8 +113,8 @@ fn analyze_layer(
 ) -> Result<LayerResult, ArtifactError> {
     let layer = LayerRef {
         index,
-        digest: desc.diff_id.clone(),
-        created_by: desc.created_by.clone(),
+        digest: desc.diff_id.as_str().into(),
+        created_by: desc.created_by.as_deref().map(Into::into),
     };
     let mut result = LayerResult {
         layer: Some(layer.clone()),

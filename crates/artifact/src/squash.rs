@@ -11,6 +11,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// packages is held once.
 pub fn squash(mut layers: Vec<LayerResult>) -> Inventory {
     let (mut inventory, moves, dpkg_licenses) = view(&layers);
+    inventory.secrets = secrets(&mut layers);
+    inventory.malware_quiet = layers
+        .iter()
+        .flat_map(|l| l.files.values().flatten())
+        .map(|r| match r {
+            FileResult::Malware { quiet, .. } => *quiet,
+            _ => 0,
+        })
+        .sum();
+    inventory.malware = malware(&mut layers);
     let layer_refs: Vec<_> = layers.iter().map(|l| l.layer.clone()).collect();
     for (path, top, introduced) in moves {
         let Some(found) = layers[top].files.get_mut(&path) else {
@@ -103,8 +113,6 @@ fn view(layers: &[LayerResult]) -> (Inventory, Vec<Move>, HashMap<String, Vec<St
     }
     inventory.owned_files.sort_unstable();
     inventory.owned_files.dedup();
-    inventory.secrets = secrets(layers);
-    inventory.malware = malware(layers);
     inventory.warnings = layers
         .iter()
         .flat_map(|l| l.warnings.iter().cloned())
@@ -154,7 +162,8 @@ fn holds(found: &[FileResult], package: &Package) -> bool {
 /// A finding kept from every layer (secrets, malicious content): the image ships the bytes of
 /// every layer, whatever later layers hide.
 trait EveryLayer: Clone {
-    fn found(result: &FileResult) -> &[Self];
+    /// Moves this kind's findings out of a file's result.
+    fn take(result: &mut FileResult) -> Vec<Self>;
     /// The file, layer and deleted mark the collector sets.
     fn slots(&mut self) -> (&mut String, &mut Option<inventory::LayerRef>, &mut bool);
     fn layer(&self) -> Option<&inventory::LayerRef>;
@@ -183,10 +192,10 @@ trait EveryLayer: Clone {
 }
 
 impl EveryLayer for Secret {
-    fn found(result: &FileResult) -> &[Self] {
+    fn take(result: &mut FileResult) -> Vec<Self> {
         match result {
-            FileResult::Secrets { secrets } => secrets,
-            _ => &[],
+            FileResult::Secrets { secrets } => std::mem::take(secrets),
+            _ => Vec::new(),
         }
     }
     fn slots(&mut self) -> (&mut String, &mut Option<inventory::LayerRef>, &mut bool) {
@@ -204,10 +213,10 @@ impl EveryLayer for Secret {
 }
 
 impl EveryLayer for MalwareContent {
-    fn found(result: &FileResult) -> &[Self] {
+    fn take(result: &mut FileResult) -> Vec<Self> {
         match result {
-            FileResult::Malware { findings } => findings,
-            _ => &[],
+            FileResult::Malware { findings, .. } => std::mem::take(findings),
+            _ => Vec::new(),
         }
     }
     fn slots(&mut self) -> (&mut String, &mut Option<inventory::LayerRef>, &mut bool) {
@@ -229,40 +238,42 @@ impl EveryLayer for MalwareContent {
 /// Secrets from every layer, not only the visible files: a key copied in one layer and
 /// deleted in the next still ships in the image. Each is attributed to the lowest layer from
 /// which it has been present without a break, and marked `deleted` when a later layer
-/// removes, hides or overwrites its file.
-pub fn secrets(layers: &[LayerResult]) -> Vec<Secret> {
+/// removes, hides or overwrites its file. The findings are moved out of `layers`, not copied:
+/// a third-party rule set can match a hundred thousand times in one image.
+pub fn secrets(layers: &mut [LayerResult]) -> Vec<Secret> {
     every_layer(layers)
 }
 
 /// Malicious content from every layer, attributed and marked like [`secrets`].
-pub fn malware(layers: &[LayerResult]) -> Vec<MalwareContent> {
+pub fn malware(layers: &mut [LayerResult]) -> Vec<MalwareContent> {
     every_layer(layers)
 }
 
-fn every_layer<T: EveryLayer>(layers: &[LayerResult]) -> Vec<T> {
+fn every_layer<T: EveryLayer>(layers: &mut [LayerResult]) -> Vec<T> {
     // path → findings in the copy of that path visible so far
-    let mut live: BTreeMap<&str, Vec<T>> = BTreeMap::new();
+    let mut live: BTreeMap<String, Vec<T>> = BTreeMap::new();
     let mut out = Vec::new();
     for layer in layers {
-        let deletions = Deletions::new(layer);
-        let gone = |path: &str| deletions.covers(path);
-        let written: HashSet<&str> = layer
-            .written
-            .iter()
-            .map(String::as_str)
-            .chain(layer.files.keys().map(String::as_str))
-            .collect();
-        let (dead, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut live)
-            .into_iter()
-            .partition(|(path, _)| gone(path) || written.contains(path));
-        live = kept;
-        for (path, found) in &layer.files {
-            let mut here: Vec<T> = found
+        let (dead, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = {
+            let deletions = Deletions::new(layer);
+            let written: HashSet<&str> = layer
+                .written
                 .iter()
-                .flat_map(T::found)
-                .map(|f| {
-                    let mut f = f.clone();
-                    f.place(path, layer.layer.clone());
+                .map(String::as_str)
+                .chain(layer.files.keys().map(String::as_str))
+                .collect();
+            std::mem::take(&mut live)
+                .into_iter()
+                .partition(|(path, _)| deletions.covers(path) || written.contains(path.as_str()))
+        };
+        live = kept;
+        let added_by = layer.layer.clone();
+        for (path, found) in &mut layer.files {
+            let mut here: Vec<T> = found
+                .iter_mut()
+                .flat_map(T::take)
+                .map(|mut f| {
+                    f.place(path, added_by.clone());
                     f
                 })
                 .collect();
@@ -277,10 +288,10 @@ fn every_layer<T: EveryLayer>(layers: &[LayerResult]) -> Vec<T> {
                     }
                 }
             }
-            live.insert(path, here);
+            live.insert(path.clone(), here);
         }
         for (path, findings) in dead {
-            let still = live.get(path);
+            let still = live.get(&path);
             out.extend(
                 findings
                     .into_iter()
@@ -324,7 +335,7 @@ mod tests {
         LayerResult {
             layer: Some(LayerRef {
                 index,
-                digest: format!("sha256:{index}"),
+                digest: format!("sha256:{index}").into(),
                 created_by: None,
             }),
             files: files
@@ -337,7 +348,7 @@ mod tests {
     }
 
     fn summary(layers: &[LayerResult]) -> Vec<(String, String, usize, bool)> {
-        secrets(layers)
+        secrets(&mut layers.to_vec())
             .into_iter()
             .map(|s| (s.file, s.rule_id, s.layer.unwrap().index, s.deleted))
             .collect()

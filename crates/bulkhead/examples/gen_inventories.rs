@@ -45,8 +45,9 @@ fn main() -> anyhow::Result<()> {
                 digest: format!(
                     "sha256:{:064x}",
                     (i * 4 + l) as u128 * 0x9e37_79b9_7f4a_7c15
-                ),
-                created_by: Some(format!("RUN step {l}")),
+                )
+                .into(),
+                created_by: Some(format!("RUN step {l}").into()),
             })
             .collect();
         let packages = (0..per)

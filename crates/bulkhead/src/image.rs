@@ -53,7 +53,7 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
     }
     let (mut image, blobs) = source::open_image(&args.target, &select)?;
     let integrity = integrity(&image, args.expect_digest.as_deref());
-    let chosen = scan::chosen_analyzers(&args.analysis, cache_dir)?;
+    let chosen = scan::chosen_analyzers(&args.analysis, &prepared.filter, cache_dir)?;
     // Before the layers are read: it redacts the history steps their results repeat.
     let config_secrets = chosen
         .secrets

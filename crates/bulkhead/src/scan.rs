@@ -133,7 +133,11 @@ pub struct Chosen {
 
 /// The analyzers `--scanners` asks for. The OS is always detected (end of life does not depend
 /// on the scanners); the secret analyzer also comes back on its own for the image config.
-pub fn chosen_analyzers(args: &AnalysisArgs, cache_dir: &Path) -> anyhow::Result<Chosen> {
+pub fn chosen_analyzers(
+    args: &AnalysisArgs,
+    filter: &Filter,
+    cache_dir: &Path,
+) -> anyhow::Result<Chosen> {
     let mut chosen: Vec<Box<dyn Analyzer>> = Vec::new();
     for analyzer in analyzers::default_analyzers() {
         let keep = match analyzer.name() {
@@ -167,6 +171,7 @@ pub fn chosen_analyzers(args: &AnalysisArgs, cache_dir: &Path) -> anyhow::Result
         let options = analyzers::malware::MalwareOptions {
             rules,
             hashes: args.malware_hashes.clone(),
+            severities: filter.severities.clone(),
         };
         let (malware, warnings) =
             analyzers::malware::MalwareAnalyzer::new(&options).map_err(anyhow::Error::msg)?;
@@ -260,7 +265,7 @@ pub fn finish(
             )));
         }
     }
-    let quiet_matches = low_third_party(&mut inventory, &prepared.filter);
+    let quiet_matches = inventory.malware_quiet;
     if quiet_matches > 0 {
         inventory.warnings.push(gap(format!(
             "{quiet_matches} matches of third-party malware rules below MEDIUM (capabilities, not malware) not shown; --severity LOW,… shows them"
@@ -431,7 +436,7 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         tree.vex,
         Some(root),
     )?;
-    let chosen = chosen_analyzers(tree.analysis, cache_dir)?;
+    let chosen = chosen_analyzers(tree.analysis, &prepared.filter, cache_dir)?;
     let analyzers: Vec<&dyn Analyzer> = chosen.analyzers.iter().map(|a| a.as_ref()).collect();
     let options = artifact::TreeOptions {
         skip_dirs: tree.analysis.skip_dirs.clone(),
@@ -477,21 +482,6 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
         secrets_in_packages: tree.analysis.secrets_in_packages,
     };
     finish(global, cache_dir, prepared, plan, artifact, inventory)
-}
-
-/// Third-party rule sets describe capabilities too (malcontent: `getegid`, `https_url`, …, on
-/// nearly every binary): below MEDIUM they are not malware, and are shown only when `--severity`
-/// asks for their severity. Returns how many were left out.
-fn low_third_party(inventory: &mut Inventory, filter: &Filter) -> usize {
-    let asked = |s: Severity| filter.severities.contains(&s);
-    let before = inventory.malware.len();
-    inventory.malware.retain(|m| {
-        m.rule_set == analyzers::malware::BUILT_IN
-            || m.kind != "content"
-            || m.severity >= Severity::Medium
-            || asked(m.severity)
-    });
-    before - inventory.malware.len()
 }
 
 /// Directories that hold installed third-party packages: their files are the packages' own

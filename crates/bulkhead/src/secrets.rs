@@ -46,8 +46,8 @@ pub fn image_config(analyzer: &SecretAnalyzer, image: &mut Image) -> Vec<Secret>
         let made = (!step.empty_layer).then(|| {
             let made = image.layers.get(layer).map(|l| LayerRef {
                 index: layer,
-                digest: l.diff_id.clone(),
-                created_by: l.created_by.clone(),
+                digest: l.diff_id.as_str().into(),
+                created_by: l.created_by.as_deref().map(Into::into),
             });
             layer += 1;
             made

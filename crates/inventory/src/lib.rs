@@ -8,17 +8,19 @@ pub mod severity;
 pub use severity::Severity;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
-/// Where a package or finding came from: the layer that introduced it.
+/// Where a package or finding came from: the layer that introduced it. Its texts are shared
+/// (`Arc`): every package and finding of the layer carries a copy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRef {
     /// Position of the layer in the image, 0 = base.
     pub index: usize,
     /// The layer's diff_id (sha256 of the uncompressed tar), `sha256:<hex>`.
-    pub digest: String,
+    pub digest: Arc<str>,
     /// The history entry's `created_by`, when the image records one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+    pub created_by: Option<Arc<str>>,
 }
 
 /// One installed package, as a package database or manifest records it.
@@ -98,7 +100,13 @@ pub enum FileResult {
         licenses: Vec<String>,
     },
     /// Malicious content: a YARA rule that matched the file, or its hash on a known-bad list.
-    Malware { findings: Vec<MalwareContent> },
+    Malware {
+        findings: Vec<MalwareContent>,
+        /// Matches of third-party rules below the severities asked for, left out in the
+        /// analyzer (a capability set matches most binaries): counted for the report's note.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        quiet: usize,
+    },
     /// The file was analysed only in part (a limit was reached): the pass moves this to the
     /// report's `warnings[]`, naming the file and layer, and keeps the other results.
     Warning { message: String },
@@ -140,18 +148,19 @@ pub struct Secret {
 }
 
 /// Malicious content in a file: a YARA rule that matched it (`kind` `content`) or its hash on
-/// a known-bad list (`hash`). Never the matched bytes (they may be a payload): string names and
+/// a known-bad list (`hash`). A rule's texts are shared (`Arc`) by all its matches: a third-party
+/// set can match a hundred thousand times in one image. Never the matched bytes (they may be a payload): string names and
 /// offsets only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MalwareContent {
     /// `content` or `hash`.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// The rule (`BH-MAL-003`, or a third-party rule's name), or `hash` for hash lists.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// `bulkhead`, or the third-party set (its directory or file name) or hash list.
-    pub rule_set: String,
+    pub rule_set: Arc<str>,
     pub severity: Severity,
-    pub title: String,
+    pub title: Arc<str>,
     pub file: String,
     pub layer: Option<LayerRef>,
     /// True when a later layer deletes or overwrites the file: still in the image's blobs.
@@ -163,11 +172,15 @@ pub struct MalwareContent {
     /// Third-party rules' `author`, `reference` and licence, which their licences require to
     /// be kept with a finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
+    pub author: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub license: Option<String>,
+    pub license: Option<Arc<str>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A rule string that matched, and where.
@@ -223,6 +236,9 @@ pub struct Inventory {
     /// Malicious content from every layer, including files later layers delete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub malware: Vec<MalwareContent>,
+    /// Third-party matches the analyzer left out, below the severities asked for.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub malware_quiet: usize,
     pub warnings: Vec<Warning>,
     /// Files reported by [`FileResult::FileMode`], only those still present in the final view.
     #[serde(default)]

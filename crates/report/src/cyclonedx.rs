@@ -330,7 +330,7 @@ fn package_component<'a>(p: &'a Package, bom_ref: &str) -> Component<'a> {
     if let Some(layer) = &p.layer {
         properties.push(Property {
             name: PROP_LAYER_DIFF_ID,
-            value: layer.digest.clone(),
+            value: layer.digest.to_string(),
         });
         properties.push(Property {
             name: PROP_LAYER_INDEX,
@@ -339,7 +339,7 @@ fn package_component<'a>(p: &'a Package, bom_ref: &str) -> Component<'a> {
         if let Some(created_by) = &layer.created_by {
             properties.push(Property {
                 name: PROP_LAYER_CREATED_BY,
-                value: created_by.clone(),
+                value: created_by.to_string(),
             });
         }
     }

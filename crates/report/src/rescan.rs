@@ -181,7 +181,7 @@ mod tests {
             url: None,
             layer: (n % 2 == 1).then(|| LayerRef {
                 index: n % 4,
-                digest: format!("sha256:{n:064x}"),
+                digest: format!("sha256:{n:064x}").into(),
                 created_by: (n % 3 == 2).then(|| "RUN apt-get install -y x".into()),
             }),
             location: None,

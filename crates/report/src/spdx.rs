@@ -300,7 +300,7 @@ fn package<'a>(
             .map(|s| (PROP_SOURCE_VERSION, s.clone())),
     );
     if let Some(layer) = &p.layer {
-        notes.push((PROP_LAYER_DIFF_ID, layer.digest.clone()));
+        notes.push((PROP_LAYER_DIFF_ID, layer.digest.to_string()));
         notes.push((PROP_LAYER_INDEX, layer.index.to_string()));
     }
     SpdxPackage {

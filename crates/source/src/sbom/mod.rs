@@ -255,8 +255,8 @@ fn package_from(
     }
     package.layer = layer_digest.map(|digest| LayerRef {
         index: layer_index.unwrap_or(0),
-        digest,
-        created_by: layer_created_by,
+        digest: digest.into(),
+        created_by: layer_created_by.map(Into::into),
     });
     Ok(package)
 }
