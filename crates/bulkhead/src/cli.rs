@@ -84,6 +84,9 @@ pub enum Command {
     Db(DbCommand),
     /// Check an image's cosign signatures and attestations against keys and a policy
     Verify(crate::verify::VerifyArgs),
+    /// Serve the scan API: tenants submit registry references or SBOMs, workers scan them
+    /// (`bulkhead server token create --tenant NAME` for a token)
+    Server(crate::server::ServerArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]

@@ -15,6 +15,7 @@ mod rootfs;
 mod sbom;
 mod scan;
 mod secrets;
+mod server;
 mod verify;
 mod watchdog;
 
@@ -84,5 +85,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Rescan(args) => rescan::run(&cli.global, &cache_dir, &args),
         cli::Command::Db(command) => db::run(&cli.global, &cache_dir, command),
         cli::Command::Verify(args) => verify::run(&cli.global, &args),
+        cli::Command::Server(args) => server::run(&cache_dir, &args),
     }
 }

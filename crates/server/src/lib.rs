@@ -1,0 +1,72 @@
+//! `bulkhead server`: tenants submit scans over a REST API (a registry reference, which the
+//! server pulls, or an SBOM); worker threads claim them from a queue in the embedded store
+//! and run each as its own `bulkhead image|sbom` process, so a scan's memory and a crash stay
+//! with that scan; the report is the CLI's JSON report. Any thread serves any request.
+//!
+//! Not yet (issue 13): the PostgreSQL store for N replicas, re-matching on advisory updates
+//! with webhooks, the Harbor adapter, client mode, TLS.
+
+mod api;
+pub mod jobs;
+mod worker;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// HTTP threads: requests are short (the scans run in the workers).
+const HTTP_THREADS: usize = 4;
+
+pub struct Config {
+    /// `HOST:PORT`; port 0 picks a free one (printed at start).
+    pub listen: String,
+    /// The cache with the advisory database; `server.db` is kept beside it.
+    pub cache_dir: PathBuf,
+    pub workers: usize,
+    /// Registries reached over plain HTTP or without TLS verification (`--insecure`).
+    pub insecure_registries: Vec<String>,
+    pub scan_timeout: Duration,
+    /// The bulkhead binary each scan runs as (this one).
+    pub exe: PathBuf,
+}
+
+/// Serves until `stop` is set (SIGTERM): the HTTP threads stop accepting, the workers stop
+/// their scans and put the jobs back in the queue for the next start.
+pub fn serve(config: Config, stop: Arc<AtomicBool>) -> Result<(), String> {
+    jobs::Jobs::open(&config.cache_dir)?;
+    let server = tiny_http::Server::http(&config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    eprintln!(
+        "bulkhead server listening on http://{}",
+        server.server_addr()
+    );
+    let server = Arc::new(server);
+    let config = Arc::new(config);
+    let mut threads = Vec::new();
+    for _ in 0..config.workers.max(1) {
+        let (config, stop) = (config.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || worker::run(&config, &stop)));
+    }
+    for _ in 0..HTTP_THREADS {
+        let (config, stop, server) = (config.clone(), stop.clone(), server.clone());
+        threads.push(std::thread::spawn(move || {
+            let jobs = match jobs::Jobs::open(&config.cache_dir) {
+                Ok(jobs) => jobs,
+                Err(e) => return eprintln!("error: {e}"),
+            };
+            while !stop.load(Ordering::Relaxed) {
+                match server.recv_timeout(Duration::from_millis(200)) {
+                    Ok(Some(request)) => api::handle(&jobs, &config, request),
+                    Ok(None) => {}
+                    Err(e) => return eprintln!("error: {e}"),
+                }
+            }
+        }));
+    }
+    for thread in threads {
+        let _ = thread.join();
+    }
+    eprintln!("bulkhead server stopped");
+    Ok(())
+}
