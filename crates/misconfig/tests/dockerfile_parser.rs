@@ -134,3 +134,20 @@ fn heredoc_markers_before_multibyte_characters_do_not_panic() {
         let _ = misconfig::dockerfile::check("D", text, false);
     }
 }
+
+#[test]
+fn a_heredoc_delimited_by_a_dot_parses_and_its_findings_stay() {
+    // As official images write it (BuildKit takes the rest of the word as the delimiter).
+    let text = "FROM python:3.13\nRUN <<.\nset -eux\napt-get update\n.\nCMD [\"python3\"]\n";
+    let df = parse("D", text).unwrap();
+    assert_eq!(df.instructions.len(), 3);
+    assert_eq!(df.instructions[1].heredocs[0].delimiter, ".");
+    assert_eq!(
+        df.instructions[1].heredocs[0].body,
+        "set -eux\napt-get update\n"
+    );
+    assert_eq!(df.instructions[2].line, 6);
+    let findings = misconfig::dockerfile::check("D", text, true).unwrap();
+    // No USER: the image runs as root (BH-DF rules still see the whole file).
+    assert!(findings.iter().any(|f| f.line == 1), "{findings:?}");
+}

@@ -90,7 +90,10 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
             }
         }
     }
-    if let Some(e) = s.node.entry("image") {
+    // With `build:`, compose builds the image here and `image:` only names the result: there is
+    // nothing to pull, so nothing to pin.
+    let built = s.node.get("build").is_some();
+    if let Some(e) = s.node.entry("image").filter(|_| !built) {
         let image = e.value.as_str().unwrap_or_default();
         let (tag, digest) = image_pins(image);
         if !digest {

@@ -358,7 +358,7 @@ fn split_flags(keyword: &str, rest: &str) -> (Vec<(String, Option<String>)>, Str
     (flags, rest.to_string())
 }
 
-/// `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` in the arguments, in order.
+/// `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'`, `<<.` in the arguments, in order.
 fn heredoc_starts(args: &str) -> Vec<(String, bool)> {
     let mut found = Vec::new();
     let mut rest = args;
@@ -378,8 +378,9 @@ fn heredoc_starts(args: &str) -> Vec<(String, bool)> {
             rest = &tail[end..];
             continue;
         }
+        // BuildKit takes the rest of the word as the delimiter: `<<EOF`, `<<.`, `<<END-OF-RUN`.
         let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .find(|c: char| c.is_whitespace() || "<>|&;()`".contains(c))
             .unwrap_or(tail.len());
         // `<<<` (a here-string) and `<< 5` are shell, not heredocs.
         if end > 0 && !tail.starts_with('<') {

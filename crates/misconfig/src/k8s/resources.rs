@@ -80,7 +80,10 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
             ("limits", "memory", &MEMORY_LIMIT),
             ("limits", "ephemeral-storage", &EPHEMERAL_STORAGE_LIMIT),
         ] {
-            if c.node.path(&["resources", section, resource]).is_none() {
+            let set = |section: &str| c.node.path(&["resources", section, resource]).is_some();
+            // Kubernetes defaults a missing request to the limit when a limit is set.
+            let defaulted = section == "requests" && set("limits");
+            if !set(section) && !defaulted {
                 let message = format!("container {:?} sets no {section}.{resource}", c.name);
                 w.report(out, rule, resources_pos(c), Some(c), message);
             }

@@ -128,7 +128,12 @@ fn lists_left(ctx: &Context, rule: &Rule) {
             .flags
             .iter()
             .any(|(n, v)| n == "mount" && v.as_deref().is_some_and(|v| v.contains("/var/lib/apt")));
-        if uses_apt && !cached && !mentions(commands, "/var/lib/apt/lists") {
+        // `apt-get dist-clean` (apt 2.7, Debian 13) removes the lists too.
+        let cleaned = mentions(commands, "/var/lib/apt/lists")
+            || commands
+                .iter()
+                .any(|c| matches!(invocation(c, &["apt-get"]), Some((_, "dist-clean", _))));
+        if uses_apt && !cached && !cleaned {
             ctx.report(rule, run, "the apt package lists stay in this layer");
         }
     }

@@ -82,14 +82,21 @@ fn no_pipefail(ctx: &Context, rule: &Rule) {
             continue;
         }
         let script = run.script();
-        // The stage's last SHELL before this RUN decides the shell.
-        let shell_pipefail = ctx
+        // The stage's last SHELL before this RUN decides the shell; pipefail is a POSIX
+        // shell's option: PowerShell and cmd have no such thing.
+        let shell = ctx
             .df
             .stage_instructions(run.stage.unwrap_or(0))
             .filter(|i| i.keyword == "SHELL" && i.line < run.line)
-            .last()
-            .is_some_and(|shell| shell.args.contains("pipefail"));
-        if !shell_pipefail && !script.contains("pipefail") {
+            .last();
+        let shell_pipefail = shell.is_some_and(|shell| shell.args.contains("pipefail"));
+        let posix = shell.is_none_or(|shell| {
+            let args = shell.args.to_ascii_lowercase();
+            !["powershell", "pwsh", "cmd"]
+                .iter()
+                .any(|s| args.contains(s))
+        });
+        if posix && !shell_pipefail && !script.contains("pipefail") {
             ctx.report(
                 rule,
                 run,
