@@ -44,18 +44,21 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
         secrets: Some(&analyzers::secret::scan_manifest),
     };
     let mut outcome = if stdin {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
             .take(max_stdin() + 1)
-            .read_to_string(&mut text)
-            .context("cannot read standard input (UTF-8 text expected)")?;
-        if text.len() as u64 > max_stdin() {
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+        if bytes.len() as u64 > max_stdin() {
             bail!(
                 "standard input is larger than {} ({})",
                 inventory::limits::shown(inventory::limits::Limit::Stdin),
                 inventory::limits::hint(inventory::limits::Limit::Stdin)
             );
         }
+        let text = scan::decode(bytes).map_err(|e| {
+            anyhow::anyhow!("standard input: {}", e.trim_start_matches("skipped: "))
+        })?;
         scan::scan_text("-", text, &options)
     } else {
         let path = Path::new(&args.path);

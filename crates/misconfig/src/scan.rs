@@ -116,7 +116,24 @@ fn read(path: &Path) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
+    decode(bytes)
+}
+
+/// Text as editors on Windows save it: UTF-8 (a byte-order mark dropped), or UTF-16 with its
+/// byte-order mark, little or big endian.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
+        String::from_utf16(&units).map_err(|_| "skipped: not valid UTF-16 text".to_string())
+    };
+    match bytes.as_slice() {
+        [0xef, 0xbb, 0xbf, rest @ ..] => {
+            String::from_utf8(rest.to_vec()).map_err(|_| "skipped: not UTF-8 text".to_string())
+        }
+        [0xff, 0xfe, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string()),
+    }
 }
 
 fn walk(root: &Path, dir: &Path, depth: usize, inputs: &mut Vec<Input>, outcome: &mut Outcome) {

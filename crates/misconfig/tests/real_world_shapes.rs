@@ -80,3 +80,24 @@ fn a_service_built_here_has_nothing_to_pin() {
     let pulled = ids("services:\n  app:\n    image: myapp\n");
     assert!(pulled.iter().any(|i| i == "BH-DC-019"), "{pulled:?}");
 }
+
+#[test]
+fn utf16_and_bom_manifests_are_decoded() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      securityContext:\n        privileged: true\n";
+    let mut le = vec![0xff, 0xfe];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut be = vec![0xfe, 0xff];
+    be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let mut bom = vec![0xef, 0xbb, 0xbf];
+    bom.extend(text.as_bytes());
+    for bytes in [le, be, bom] {
+        assert_eq!(misconfig::scan::decode(bytes).unwrap(), text);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("pod.yaml"), utf16).unwrap();
+    let outcome = misconfig::scan::scan_path(dir.path(), &Default::default());
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    assert!(outcome.findings.iter().any(|f| f.rule_id == "BH-K8S-001"));
+}
