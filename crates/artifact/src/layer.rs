@@ -303,6 +303,8 @@ pub(crate) fn run(
 
 pub(crate) fn warning(file: &str, layer: &str, message: &str) -> Warning {
     Warning {
+        line: None,
+        column: None,
         file: file.to_string(),
         layer: (!layer.is_empty()).then(|| layer.to_string()),
         message: message.to_string(),

@@ -169,6 +169,8 @@ pub fn check_tree(
     let outcome = scan::scan_path(root, &options);
     let mut warnings = parse_warnings(&outcome);
     warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
+        line: None,
+        column: None,
         file: String::new(),
         layer: None,
         message,
@@ -181,7 +183,9 @@ fn parse_warnings(outcome: &Outcome) -> Vec<Warning> {
         .errors
         .iter()
         .map(|e| Warning {
-            file: format!("{}:{}:{}", e.file, e.line, e.column),
+            file: e.file.clone(),
+            line: Some(e.line),
+            column: Some(e.column),
             layer: None,
             message: format!("cannot parse: {}", e.message),
         })
@@ -191,6 +195,8 @@ fn parse_warnings(outcome: &Outcome) -> Vec<Warning> {
 fn report_of(path: &str, outcome: Outcome) -> Report {
     let mut warnings = parse_warnings(&outcome);
     warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
+        line: None,
+        column: None,
         file: String::new(),
         layer: None,
         message,

@@ -112,6 +112,8 @@ pub fn run(global: &Global, cache_dir: &Path, args: &RescanArgs) -> anyhow::Resu
                     artifacts.push(artifact);
                 }
                 Err(error) => warnings.push(inventory::Warning {
+                    line: None,
+                    column: None,
                     file: String::new(),
                     layer: None,
                     message: format!("{}: {error:#}", stored_inventory.artifact.key),

@@ -366,6 +366,8 @@ fn os_report(os: &inventory::OsRelease) -> OsReport {
 
 fn gap(message: String) -> Warning {
     Warning {
+        line: None,
+        column: None,
         file: String::new(),
         layer: None,
         message,

@@ -182,7 +182,10 @@ fn stdin_malformed_files_and_exit_codes() {
         stderr.contains("Dockerfile:2:1: cannot parse: unknown instruction"),
         "{stderr}"
     );
-    assert_eq!(report["warnings"][0]["file"], "Dockerfile:2:1");
+    // The position in separate fields (the text above keeps file:line:column).
+    assert_eq!(report["warnings"][0]["file"], "Dockerfile");
+    assert_eq!(report["warnings"][0]["line"], 2);
+    assert_eq!(report["warnings"][0]["column"], 1);
     // Without --exit-code the report is still written and the run succeeds.
     let (code, _, _) = config_json(&[dir.path().to_str().unwrap()]);
     assert_eq!(code, 0);

@@ -146,6 +146,7 @@ pub fn match_packages(
         let shown: Vec<&str> = binaries.iter().take(5).copied().collect();
         let more = binaries.len().saturating_sub(shown.len());
         matches.warnings.push(inventory::Warning {
+line: None, column: None,
             file: String::new(),
             layer: None,
             message: format!(

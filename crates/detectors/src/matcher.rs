@@ -233,6 +233,8 @@ pub(crate) fn best_hit<'a>(
             }
             Ok(None) => {}
             Err(message) => warnings.push(Warning {
+                line: None,
+                column: None,
                 file: package.location.clone(),
                 layer: None,
                 message: format!(
@@ -318,6 +320,8 @@ pub(crate) fn vulnerability(
 
 fn note(message: &str) -> Warning {
     Warning {
+        line: None,
+        column: None,
         file: String::new(),
         layer: None,
         message: message.to_string(),

@@ -198,22 +198,32 @@ pub struct FileModeEntry {
 }
 
 /// A non-fatal problem with one file: the scan goes on, the report says it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
+    /// Where in the file, when the problem has a position (a parse error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
     pub message: String,
 }
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{}:{line}:{column}", self.file),
+            (Some(line), None) => format!("{}:{line}", self.file),
+            _ => self.file.clone(),
+        };
         match (&self.layer, self.file.is_empty()) {
             (Some(layer), _) => {
                 let layer = short(layer);
-                write!(f, "{} (layer {layer}): {}", self.file, self.message)
+                write!(f, "{place} (layer {layer}): {}", self.message)
             }
-            (None, false) => write!(f, "{}: {}", self.file, self.message),
+            (None, false) => write!(f, "{place}: {}", self.message),
             (None, true) => f.write_str(&self.message),
         }
     }

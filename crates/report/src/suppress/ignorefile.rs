@@ -78,6 +78,8 @@ impl IgnoreRules {
                 }
             }
             let warn = |message: String| Warning {
+                line: None,
+                column: None,
                 file: source.clone(),
                 layer: None,
                 message,

@@ -310,6 +310,8 @@ impl Collector {
                 *self.unsupported.entry(kind).or_insert(0) += 1;
             }
             Err(message) => self.inventory.warnings.push(Warning {
+                line: None,
+                column: None,
                 file: shown.to_string(),
                 layer: None,
                 message: format!("{what}: {message}; skipped"),
@@ -320,6 +322,8 @@ impl Collector {
     fn finish(mut self, shown: &str) -> Inventory {
         if self.skipped_without_purl > 0 {
             self.inventory.warnings.push(Warning {
+                line: None,
+                column: None,
                 file: shown.to_string(),
                 layer: None,
                 message: format!(
@@ -330,6 +334,8 @@ impl Collector {
         }
         for (kind, n) in self.unsupported {
             self.inventory.warnings.push(Warning {
+                line: None,
+                column: None,
                 file: shown.to_string(),
                 layer: None,
                 message: format!("{n} packages of purl type {kind:?} are not matched (no advisory source for them)"),
