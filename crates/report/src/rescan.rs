@@ -222,6 +222,7 @@ mod tests {
                     file: String::new(),
                     layer: (w == 1).then(|| "sha256:ab".into()),
                     message: format!("stored inventory {w} \"cannot\" be read"),
+                    ..Default::default()
                 })
                 .collect(),
         }
