@@ -107,6 +107,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let mut rest = String::new();
+            let _ = self.child.stderr.take().unwrap().read_to_string(&mut rest);
+            eprintln!("server stderr:\n{rest}");
+        }
     }
 }
 
@@ -117,6 +122,62 @@ fn token(cache: &Path, tenant: &str) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A webhook receiver on 127.0.0.1: the first request's headers (lower-case names) and body,
+/// answered 200.
+fn receiver() -> (
+    String,
+    std::sync::mpsc::Receiver<(Vec<(String, String)>, Vec<u8>)>,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(": ") {
+                headers.push((name.to_ascii_lowercase(), value.to_string()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .map_or(0, |(_, v)| v.parse().unwrap());
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let mut stream = reader.into_inner();
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        send.send((headers, body)).unwrap();
+    });
+    (url, receive)
+}
+
+/// HMAC-SHA256 by Python's standard library: an implementation independent of ours.
+fn python_hmac(key: &str, body: &[u8]) -> String {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())",
+            key,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -159,6 +220,13 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
     let (code, _) = server.json("POST", "/api/v1/scans", &alice, r#"{"reference": "/etc"}"#);
     assert_eq!(code, 400);
 
+    let (hook_url, delivered) = receiver();
+    // This image's findings are UNKNOWN (no rating in the 2023 Debian data): the webhook takes all.
+    let hook = format!(r#"{{"url": "{hook_url}", "min_severity": "UNKNOWN"}}"#);
+    let (code, webhook) = server.json("POST", "/api/v1/webhooks", &alice, &hook);
+    assert_eq!(code, 201, "{webhook}");
+    let secret = webhook["secret"].as_str().unwrap().to_string();
+
     let (code, accepted) = server.json("POST", "/api/v1/scans", &alice, &submit);
     assert_eq!(code, 202, "{accepted}");
     let id = accepted["id"].as_str().unwrap().to_string();
@@ -182,6 +250,23 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
     let cli = ok_json(cli);
     assert!(!cli["vulnerabilities"].as_array().unwrap().is_empty());
     assert_eq!(stable(scan["report"].clone()), stable(cli.clone()));
+
+    // The webhook: the image's findings, signed with the webhook's secret.
+    let (headers, body) = delivered.recv_timeout(Duration::from_secs(60)).unwrap();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let expected = format!("sha256={}", python_hmac(&secret, &body));
+    assert_eq!(header("x-bulkhead-signature"), expected);
+    assert!(!header("x-bulkhead-delivery").is_empty());
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["event"], "new_findings");
+    assert_eq!(event["image"]["digest"], cli["artifact"]["digest"]);
+    assert_eq!(event["findings"], cli["vulnerabilities"]);
 
     // An SBOM of the same image, as the CLI makes it, scanned by the server.
     let sbom = bulkhead(

@@ -29,6 +29,9 @@ fn route(jobs: &Jobs, config: &Config, request: &mut tiny_http::Request) -> Resp
         (Post, "/api/v1/scans") => with_tenant(jobs, request, |tenant, request| {
             submit(jobs, tenant, request)
         }),
+        (Post, "/api/v1/webhooks") => with_tenant(jobs, request, |tenant, request| {
+            add_webhook(jobs, tenant, request)
+        }),
         (Get, p) if p.starts_with("/api/v1/scans/") => {
             let id = p["/api/v1/scans/".len()..].to_string();
             with_tenant(jobs, request, |tenant, _| status(jobs, tenant, &id))
@@ -66,20 +69,45 @@ fn with_tenant(
     then(&tenant, request)
 }
 
-fn submit(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> Response {
+/// The request's JSON body, bounded.
+fn json_body(request: &mut tiny_http::Request) -> Result<Value, Response> {
     let mut body = Vec::new();
     let read = request
         .as_reader()
         .take(MAX_BODY + 1)
         .read_to_end(&mut body);
     if read.is_err() {
-        return error(400, "cannot read the request body");
+        return Err(error(400, "cannot read the request body"));
     }
     if body.len() as u64 > MAX_BODY {
-        return error(413, "the request body is larger than 32 MiB");
+        return Err(error(413, "the request body is larger than 32 MiB"));
     }
-    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        return error(400, "the body is not JSON");
+    serde_json::from_slice::<Value>(&body).map_err(|_| error(400, "the body is not JSON"))
+}
+
+fn add_webhook(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> Response {
+    let value = match json_body(request) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    let url = value["url"].as_str().unwrap_or_default();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 2048 {
+        return error(400, "url: expected an http:// or https:// URL");
+    }
+    let severity = match crate::webhooks::severity(value["min_severity"].as_str()) {
+        Ok(severity) => severity,
+        Err(e) => return error(400, &e),
+    };
+    match jobs.add_webhook(tenant, url, &severity) {
+        Ok((id, secret)) => reply(201, &json!({ "id": id, "secret": secret })),
+        Err(e) => error(500, &e),
+    }
+}
+
+fn submit(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> Response {
+    let value = match json_body(request) {
+        Ok(value) => value,
+        Err(response) => return response,
     };
     let scan = match (value.get("reference"), value.get("sbom")) {
         (Some(Value::String(reference)), None) => match check_reference(reference) {

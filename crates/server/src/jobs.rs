@@ -30,7 +30,42 @@ CREATE TABLE IF NOT EXISTS scans (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS scans_queue ON scans(status, created);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    url TEXT NOT NULL,
+    min_severity TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    webhook TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_at);
 ";
+
+/// A tenant's webhook.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub id: String,
+    pub min_severity: String,
+}
+
+/// A delivery that is due.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    pub body: String,
+    pub attempts: i64,
+}
 
 /// A job stops being retried after this many claims (a scan that kills its worker).
 const MAX_ATTEMPTS: i64 = 3;
@@ -61,6 +96,7 @@ pub struct Scan {
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: String,
+    pub tenant: String,
     pub request: Request,
 }
 
@@ -190,17 +226,17 @@ impl Jobs {
             params![now, MAX_ATTEMPTS],
         )
         .map_err(|e| e.to_string())?;
-        let found: Option<(String, String, String)> = tx
+        let found: Option<(String, String, String, String)> = tx
             .query_row(
-                "SELECT id, kind, request FROM scans
+                "SELECT id, kind, request, tenant FROM scans
                  WHERE status = 'queued' OR (status = 'running' AND lease_until < ?1)
                  ORDER BY created LIMIT 1",
                 params![now],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
             .optional()
             .map_err(|e| e.to_string())?;
-        let Some((id, kind, text)) = found else {
+        let Some((id, kind, text, tenant)) = found else {
             tx.commit().map_err(|e| e.to_string())?;
             return Ok(None);
         };
@@ -216,7 +252,11 @@ impl Jobs {
         } else {
             Request::Reference(text)
         };
-        Ok(Some(Claimed { id, request }))
+        Ok(Some(Claimed {
+            id,
+            tenant,
+            request,
+        }))
     }
 
     pub fn finish(&self, id: &str, result: Result<String, String>) -> Result<(), String> {
@@ -241,6 +281,110 @@ impl Jobs {
                 "UPDATE scans SET status = 'queued', lease_until = NULL,
                      attempts = MAX(attempts - 1, 0) WHERE id = ?1 AND status = 'running'",
                 params![id],
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Registers a webhook; returns its id and the secret its deliveries are signed with.
+    pub fn add_webhook(
+        &self,
+        tenant: &str,
+        url: &str,
+        min_severity: &str,
+    ) -> Result<(String, String), String> {
+        let id = random_hex().map_err(|e| e.to_string())?;
+        let secret = random_hex().map_err(|e| e.to_string())?;
+        self.db
+            .execute(
+                "INSERT INTO webhooks (id, tenant, url, min_severity, secret, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, tenant, url, min_severity, secret, now()],
+            )
+            .map_err(|e| e.to_string())?;
+        Ok((id, secret))
+    }
+
+    pub fn webhooks(&self, tenant: &str) -> Result<Vec<Webhook>, String> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT id, min_severity FROM webhooks WHERE tenant = ?1 ORDER BY created")
+            .map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map(params![tenant], |row| {
+                Ok(Webhook {
+                    id: row.get(0)?,
+                    min_severity: row.get(1)?,
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+    }
+
+    pub fn add_delivery(&self, webhook: &str, body: &str) -> Result<(), String> {
+        let id = random_hex().map_err(|e| e.to_string())?;
+        self.db
+            .execute(
+                "INSERT INTO deliveries (id, webhook, body, status, next_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4)",
+                params![id, webhook, body, now()],
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Claims the pending deliveries whose time has come, oldest first (a few at a time): they
+    /// are not due again for a minute, so two workers do not send the same one at once.
+    pub fn due_deliveries(&self, now: f64) -> Result<Vec<Delivery>, String> {
+        let tx = self.db.unchecked_transaction().map_err(|e| e.to_string())?;
+        let mut stmt = tx
+            .prepare(
+                "SELECT d.id, w.url, w.secret, d.body, d.attempts FROM deliveries d
+                 JOIN webhooks w ON w.id = d.webhook
+                 WHERE d.status = 'pending' AND d.next_at <= ?1 ORDER BY d.next_at LIMIT 16",
+            )
+            .map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map(params![now], |row| {
+                Ok(Delivery {
+                    id: row.get(0)?,
+                    url: row.get(1)?,
+                    secret: row.get(2)?,
+                    body: row.get(3)?,
+                    attempts: row.get(4)?,
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        let due: Vec<Delivery> = rows.collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+        drop(stmt);
+        for d in &due {
+            tx.execute(
+                "UPDATE deliveries SET next_at = ?2 WHERE id = ?1",
+                params![d.id, now + 60.0],
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        tx.commit().map_err(|e| e.to_string())?;
+        Ok(due)
+    }
+
+    /// Records an attempt: delivered, retried at `retry`, or given up after `max` attempts.
+    pub fn delivery_result(
+        &self,
+        id: &str,
+        ok: bool,
+        error: &str,
+        retry: f64,
+        max: i64,
+    ) -> Result<(), String> {
+        self.db
+            .execute(
+                "UPDATE deliveries SET attempts = attempts + 1, error = ?2, next_at = ?3,
+                     status = CASE WHEN ?4 THEN 'delivered'
+                                   WHEN attempts + 1 >= ?5 THEN 'failed'
+                                   ELSE 'pending' END
+                 WHERE id = ?1",
+                params![id, error, retry, ok, max],
             )
             .map_err(|e| e.to_string())?;
         Ok(())

@@ -3,11 +3,14 @@
 //! and run each as its own `bulkhead image|sbom` process, so a scan's memory and a crash stay
 //! with that scan; the report is the CLI's JSON report. Any thread serves any request.
 //!
-//! Not yet (issue 13): the PostgreSQL store for N replicas, re-matching on advisory updates
-//! with webhooks, the Harbor adapter, client mode, TLS.
+//! A finished scan with findings notifies the tenant's webhooks (signed, retried).
+//!
+//! Not yet (issue 13): the PostgreSQL store for N replicas, re-matching on advisory updates,
+//! the Harbor adapter, client mode, TLS.
 
 mod api;
 pub mod jobs;
+pub mod webhooks;
 mod worker;
 
 use std::path::PathBuf;

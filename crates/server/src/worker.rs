@@ -29,7 +29,12 @@ pub fn run(config: &Config, stop: &AtomicBool) {
         let job = match jobs.claim(lease) {
             Ok(Some(job)) => job,
             Ok(None) => {
-                std::thread::sleep(Duration::from_millis(250));
+                // Between scans: the webhook deliveries that are due.
+                match crate::webhooks::deliver_due(&jobs) {
+                    Ok(0) => std::thread::sleep(Duration::from_millis(250)),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("error: delivering webhooks: {e}"),
+                }
                 continue;
             }
             Err(e) => {
@@ -39,7 +44,8 @@ pub fn run(config: &Config, stop: &AtomicBool) {
             }
         };
         let stored = match scan(config, &job, stop) {
-            Outcome::Done(report) => jobs.finish(&job.id, Ok(report)),
+            Outcome::Done(report) => crate::webhooks::queue(&jobs, &job.tenant, &report)
+                .and_then(|()| jobs.finish(&job.id, Ok(report))),
             Outcome::Failed(error) => jobs.finish(&job.id, Err(error)),
             Outcome::Stopped => jobs.release(&job.id),
         };
