@@ -125,12 +125,12 @@ fn token(cache: &Path, tenant: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// A request's headers (lower-case names) and body.
+type Received = (Vec<(String, String)>, Vec<u8>);
+
 /// A webhook receiver on 127.0.0.1: the first request's headers (lower-case names) and body,
 /// answered 200.
-fn receiver() -> (
-    String,
-    std::sync::mpsc::Receiver<(Vec<(String, String)>, Vec<u8>)>,
-) {
+fn receiver() -> (String, std::sync::mpsc::Receiver<Received>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (send, receive) = std::sync::mpsc::channel();
