@@ -101,3 +101,26 @@ fn utf16_and_bom_manifests_are_decoded() {
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
     assert!(outcome.findings.iter().any(|f| f.rule_id == "BH-K8S-001"));
 }
+
+#[test]
+fn container_level_messages_name_their_container() {
+    let files = [(
+        "deploy.yaml".to_string(),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n    - name: sidecar\n      image: envoy:1.31\n".to_string(),
+    )];
+    let (findings, _) = check_all(&files, &Options::default());
+    // Privilege escalation, run as root, writable root filesystem, seccomp: one per container.
+    for rule in ["BH-K8S-002", "BH-K8S-003", "BH-K8S-006", "BH-K8S-008"] {
+        let messages: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.rule_id == rule)
+            .map(|f| f.message.as_str())
+            .collect();
+        for name in ["\"app\"", "\"sidecar\""] {
+            assert!(
+                messages.iter().any(|m| m.contains(name)),
+                "{rule}: {messages:?}"
+            );
+        }
+    }
+}

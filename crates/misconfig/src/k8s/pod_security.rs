@@ -314,14 +314,17 @@ fn check_container(w: &Workload, c: &Container, out: &mut Out) {
             &PRIVILEGE_ESCALATION,
             e.key_pos,
             Some(c),
-            "allowPrivilegeEscalation is true".into(),
+            format!("container {:?}: allowPrivilegeEscalation is true", c.name),
         ),
         None => w.report(
             out,
             &PRIVILEGE_ESCALATION,
             c.pos(),
             Some(c),
-            "allowPrivilegeEscalation is not set to false".into(),
+            format!(
+                "container {:?}: allowPrivilegeEscalation is not set to false",
+                c.name
+            ),
         ),
     }
     match w.effective(c, "runAsNonRoot") {
@@ -331,14 +334,14 @@ fn check_container(w: &Workload, c: &Container, out: &mut Out) {
             &RUN_AS_NON_ROOT,
             e.key_pos,
             Some(c),
-            "runAsNonRoot is false".into(),
+            format!("container {:?}: runAsNonRoot is false", c.name),
         ),
         None => w.report(
             out,
             &RUN_AS_NON_ROOT,
             c.pos(),
             Some(c),
-            "runAsNonRoot is not set".into(),
+            format!("container {:?}: runAsNonRoot is not set", c.name),
         ),
     }
     match c.security_context("readOnlyRootFilesystem") {
@@ -348,14 +351,14 @@ fn check_container(w: &Workload, c: &Container, out: &mut Out) {
             &READ_ONLY_ROOT_FS,
             e.key_pos,
             Some(c),
-            "readOnlyRootFilesystem is false".into(),
+            format!("container {:?}: readOnlyRootFilesystem is false", c.name),
         ),
         None => w.report(
             out,
             &READ_ONLY_ROOT_FS,
             c.pos(),
             Some(c),
-            "readOnlyRootFilesystem is not set".into(),
+            format!("container {:?}: readOnlyRootFilesystem is not set", c.name),
         ),
     }
     if let Some(e) = c
@@ -371,7 +374,10 @@ fn check_container(w: &Workload, c: &Container, out: &mut Out) {
             &SECCOMP_MISSING,
             c.pos(),
             Some(c),
-            "no RuntimeDefault or Localhost seccomp profile".into(),
+            format!(
+                "container {:?}: no RuntimeDefault or Localhost seccomp profile",
+                c.name
+            ),
         );
     }
 }
