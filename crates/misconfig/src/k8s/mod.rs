@@ -108,6 +108,7 @@ pub static RULES: &[Rule] = &[
     secrets::SECRET_OBJECT,
     pod_security::LOW_UID,
     pod_security::LOW_GID,
+    rbac::ADMIN_EDIT_CLUSTER_BINDING,
 ];
 
 /// Rules run only under [`Profile::Restricted`].

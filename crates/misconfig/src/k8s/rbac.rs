@@ -82,6 +82,14 @@ pub const CLUSTER_ADMIN_BINDING: Rule = rule(
     "Bind a role with only the permissions needed.",
     &["CIS Kubernetes Benchmark 5.1.1", NSA_RBAC],
 );
+pub const ADMIN_EDIT_CLUSTER_BINDING: Rule = rule(
+    "BH-K8S-064",
+    High,
+    "Cluster-wide binding to admin or edit",
+    "The built-in admin and edit roles read secrets and create workloads; bound by a ClusterRoleBinding they apply in every namespace, kube-system included.",
+    "Bind them per namespace with a RoleBinding, or bind a role with only the permissions needed.",
+    &["CIS Kubernetes Benchmark 5.1.1", NSA_RBAC],
+);
 pub const ANONYMOUS_BINDING: Rule = rule(
     "BH-K8S-055",
     Critical,
@@ -202,6 +210,16 @@ fn check_binding(object: &Object, out: &mut Out) {
                 name.key_pos,
                 object.resource(),
                 "binds cluster-admin".into(),
+            );
+        }
+        let role = name.value.as_str().unwrap_or_default();
+        if object.kind == "ClusterRoleBinding" && matches!(role, "admin" | "edit") {
+            out.report(
+                &ADMIN_EDIT_CLUSTER_BINDING,
+                object,
+                name.key_pos,
+                object.resource(),
+                format!("binds {role} in every namespace"),
             );
         }
     }
