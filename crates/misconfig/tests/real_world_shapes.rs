@@ -124,3 +124,25 @@ fn container_level_messages_name_their_container() {
         }
     }
 }
+
+#[test]
+fn a_default_is_called_a_default() {
+    let pod = |policy: &str| {
+        let files = [(
+            "pod.yaml".to_string(),
+            format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n{policy}"),
+        )];
+        let (findings, _) = check_all(&files, &Options::default());
+        findings
+            .into_iter()
+            .find(|f| f.rule_id == "BH-K8S-038")
+            .map(|f| f.message)
+    };
+    let absent = pod("").expect("the default policy of a tagged image");
+    assert!(
+        absent.contains("not set") && absent.contains("default"),
+        "{absent}"
+    );
+    let explicit = pod("      imagePullPolicy: IfNotPresent\n").unwrap();
+    assert_eq!(explicit, "imagePullPolicy is IfNotPresent");
+}

@@ -76,13 +76,14 @@ pub(crate) fn check(w: &Workload, out: &mut Out) {
             });
             if effective != "Always" {
                 let at = policy.map_or(entry.key_pos, |p| p.key_pos);
-                w.report(
-                    out,
-                    &PULL_POLICY,
-                    at,
-                    Some(c),
-                    format!("imagePullPolicy is {effective}"),
-                );
+                let message = if policy.is_some() {
+                    format!("imagePullPolicy is {effective}")
+                } else {
+                    format!(
+                        "imagePullPolicy is not set: {effective} is the default for a tagged image"
+                    )
+                };
+                w.report(out, &PULL_POLICY, at, Some(c), message);
             }
         }
     }
