@@ -435,3 +435,33 @@ fn image_config_findings_and_sarif_with_vulnerabilities() {
 }
 
 const FAKE_AWS_KEY: &str = "AKIAQ7R2M4XW5ZT6PB3L";
+
+#[test]
+fn a_literal_credential_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n      image: registry.example.com/api:1.2\n      env:\n        - name: STRIPE_KEY\n          value: \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"\n",
+    );
+    let (_, report, stderr) = config_json(&[dir.path().to_str().unwrap()]);
+    // The literal-value rule keeps the finding and names the secret rule; the secret is tied.
+    let literal: Vec<&Value> = report["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "BH-K8S-028")
+        .collect();
+    assert_eq!(literal.len(), 1, "{stderr}");
+    assert_eq!(literal[0]["line"], 11);
+    assert!(literal[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("stripe-secret-key"));
+    assert_eq!(report["secrets"], serde_json::json!([]));
+    assert_eq!(report["suppressed"][0]["id"], "stripe-secret-key");
+    assert_eq!(
+        report["suppressed"][0]["by"],
+        "BH-K8S-028 at deploy.yaml:11"
+    );
+}
