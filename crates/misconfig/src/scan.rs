@@ -123,6 +123,9 @@ fn read(path: &Path) -> Result<String, String> {
 /// byte-order mark, little or big endian.
 pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
+        if !bytes.len().is_multiple_of(2) {
+            return Err("skipped: not valid UTF-16 text (an odd number of bytes)".to_string());
+        }
         let units: Vec<u16> = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
         String::from_utf16(&units).map_err(|_| "skipped: not valid UTF-16 text".to_string())
     };

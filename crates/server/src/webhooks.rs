@@ -87,6 +87,9 @@ pub fn queue(jobs: &Jobs, tenant: &str, report: &str) -> Result<(), String> {
 /// Sends the deliveries that are due; returns how many were attempted.
 pub fn deliver_due(jobs: &Jobs) -> Result<usize, String> {
     let due = jobs.due_deliveries(now())?;
+    if due.is_empty() {
+        return Ok(0);
+    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
         .http_status_as_error(false)

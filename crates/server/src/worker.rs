@@ -44,8 +44,11 @@ pub fn run(config: &Config, stop: &AtomicBool) {
             }
         };
         let stored = match scan(config, &job, stop) {
-            Outcome::Done(report) => crate::webhooks::queue(&jobs, &job.tenant, &report)
-                .and_then(|()| jobs.finish(&job.id, Ok(report))),
+            // The job is done whatever its notification: a webhook problem does not rerun it.
+            Outcome::Done(report) => jobs.finish(&job.id, Ok(report.clone())).and_then(|()| {
+                crate::webhooks::queue(&jobs, &job.tenant, &report)
+                    .map_err(|e| format!("queueing its webhooks: {e}"))
+            }),
             Outcome::Failed(error) => jobs.finish(&job.id, Err(error)),
             Outcome::Stopped => jobs.release(&job.id),
         };

@@ -120,48 +120,48 @@ pub fn run(ctx: &Context, out: &mut Vec<Finding>) {
                 found.push(path);
             }
         }
-        if !found.is_empty() {
-            let source = Source::file(&found[0], None);
-            let message = format!("found {}", found.join(", "));
-            out.push(Finding::at(
-                check(id),
-                "installed",
-                &found.join(","),
-                &source,
-                message,
-            ));
-        }
+        let first = found.first().cloned().unwrap_or_default();
+        listed(out, id, "installed", &found, &first, "found");
     }
     let unowned = setuid_unowned(ctx);
-    if !unowned.is_empty() {
-        let source = Source::file(&unowned[0], None);
-        let message = format!(
-            "setuid/setgid and owned by no package: {}",
-            unowned.join(", ")
-        );
-        out.push(Finding::at(
-            check("BH-HOST-095"),
-            "setuid",
-            &unowned.join(","),
-            &source,
-            message,
-        ));
-    }
+    let first = unowned.first().cloned().unwrap_or_default();
+    let said = "setuid/setgid and owned by no package:";
+    listed(out, "BH-HOST-095", "setuid", &unowned, &first, said);
     if ctx.root.live {
-        let ports = listening(ctx);
-        if !ports.is_empty() {
-            let list: Vec<String> = ports.iter().map(u16::to_string).collect();
-            let source = Source::file("/proc/net/tcp", None);
-            let message = format!("TCP ports listening on every address: {}", list.join(", "));
-            out.push(Finding::at(
-                check("BH-HOST-094"),
-                "listening",
-                &list.join(","),
-                &source,
-                message,
-            ));
-        }
+        let ports: Vec<String> = listening(ctx).iter().map(u16::to_string).collect();
+        let said = "TCP ports listening on every address:";
+        listed(
+            out,
+            "BH-HOST-094",
+            "listening",
+            &ports,
+            "/proc/net/tcp",
+            said,
+        );
     }
+}
+
+/// One finding listing what a check found (nothing when the list is empty), placed at `file`.
+fn listed(
+    out: &mut Vec<Finding>,
+    id: &str,
+    setting: &str,
+    items: &[String],
+    file: &str,
+    said: &str,
+) {
+    if items.is_empty() {
+        return;
+    }
+    let message = format!("{said} {}", items.join(", "));
+    let source = Source::file(file, None);
+    out.push(Finding::at(
+        check(id),
+        setting,
+        &items.join(","),
+        &source,
+        message,
+    ));
 }
 
 /// Regular files with the setuid or setgid bit that no dpkg, apk or rpm package lists (links not
