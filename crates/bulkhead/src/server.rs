@@ -13,9 +13,9 @@ pub struct ServerArgs {
     /// Address to serve on (HOST:PORT; port 0 picks a free one and prints it)
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// PostgreSQL URL for N replicas sharing one store (not yet: the embedded store is used
-    /// without it)
-    #[arg(long, env = "BULKHEAD_DATABASE_URL")]
+    /// PostgreSQL URL (postgres://user:password@host/db) of the store N replicas share;
+    /// without it, the embedded store in the cache directory (one node)
+    #[arg(long, env = "BULKHEAD_DATABASE_URL", global = true)]
     pub database: Option<String>,
     /// Scans run at once
     #[arg(long, default_value_t = 2)]
@@ -27,6 +27,10 @@ pub struct ServerArgs {
     /// Time budget of one scan (e.g. 90s, 10m)
     #[arg(long, default_value = "10m", value_parser = crate::watchdog::parse_duration)]
     pub scan_timeout: std::time::Duration,
+    /// How long a job stays claimed by a replica that stopped renewing it (it died) before
+    /// another replica takes it over
+    #[arg(long, default_value = "60s", value_parser = crate::watchdog::parse_duration)]
+    pub lease: std::time::Duration,
 }
 
 #[derive(Subcommand)]
@@ -48,21 +52,16 @@ pub enum TokenCommand {
 }
 
 pub fn run(cache_dir: &Path, args: &ServerArgs) -> anyhow::Result<u8> {
-    if args.database.is_some() {
-        anyhow::bail!(
-            "--database: the PostgreSQL store is not built yet (issue 13); run without --database to use the embedded store in {}",
-            cache_dir.display()
-        );
-    }
+    let store =
+        || server::store::open(args.database.as_deref(), cache_dir).map_err(anyhow::Error::msg);
     match &args.command {
         Some(ServerCommand::Token(TokenCommand::Create { tenant })) => {
-            let jobs = server::jobs::Jobs::open(cache_dir).map_err(anyhow::Error::msg)?;
-            println!("{}", jobs.create_token(tenant).map_err(anyhow::Error::msg)?);
+            let token = store()?.create_token(tenant).map_err(anyhow::Error::msg)?;
+            println!("{token}");
             Ok(0)
         }
         Some(ServerCommand::Token(TokenCommand::Revoke { token })) => {
-            let jobs = server::jobs::Jobs::open(cache_dir).map_err(anyhow::Error::msg)?;
-            if !jobs.revoke_token(token).map_err(anyhow::Error::msg)? {
+            if !store()?.revoke_token(token).map_err(anyhow::Error::msg)? {
                 anyhow::bail!("no such token (or already revoked)");
             }
             eprintln!("revoked");
@@ -76,6 +75,8 @@ pub fn run(cache_dir: &Path, args: &ServerArgs) -> anyhow::Result<u8> {
             let config = server::Config {
                 listen: args.listen.clone(),
                 cache_dir: cache_dir.to_path_buf(),
+                database: args.database.clone(),
+                lease: args.lease,
                 workers: args.workers,
                 insecure_registries: args.insecure_registries.clone(),
                 scan_timeout: args.scan_timeout,

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::postgres::Postgres;
 use common::registry::Registry;
 use common::*;
 use serde_json::Value;
@@ -11,6 +12,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Real dpkg databases (claircore's and syft's test data) with packages Debian 10 has
@@ -93,12 +96,20 @@ impl Server {
         }
     }
 
-    /// SIGTERM: the server stops and exits 0.
-    fn stop(mut self) {
+    /// SIGTERM: the server stops and exits 0. Returns the rest of its log.
+    fn stop(mut self) -> String {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();
         assert!(status.success(), "{status:?}");
+        let mut rest = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut rest)
+            .unwrap();
+        rest
     }
 }
 
@@ -108,15 +119,24 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            let mut rest = String::new();
-            let _ = self.child.stderr.take().unwrap().read_to_string(&mut rest);
-            eprintln!("server stderr:\n{rest}");
+            if let Some(mut stderr) = self.child.stderr.take() {
+                let mut rest = String::new();
+                let _ = stderr.read_to_string(&mut rest);
+                eprintln!("server stderr:\n{rest}");
+            }
         }
     }
 }
 
 fn token(cache: &Path, tenant: &str) -> String {
-    let out = bulkhead(&["server", "token", "create", "--tenant", tenant], cache);
+    token_in(cache, tenant, &[])
+}
+
+/// A token made with extra arguments (`--database URL`).
+fn token_in(cache: &Path, tenant: &str, extra: &[&str]) -> String {
+    let mut args = vec!["server", "token", "create", "--tenant", tenant];
+    args.extend(extra);
+    let out = bulkhead(&args, cache);
     assert!(
         out.status.success(),
         "{}",
@@ -309,7 +329,7 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
 }
 
 #[test]
-fn a_failed_scan_says_why_and_the_postgres_store_is_not_yet_built() {
+fn a_failed_scan_says_why_and_an_unreachable_database_is_a_clear_error() {
     let cache = imported_cache("server-fail", &["Debian-DSA-DLA.jsonl.zst"]);
     let alice = token(&cache, "alice");
     let server = Server::start(&cache, &[]);
@@ -325,7 +345,233 @@ fn a_failed_scan_says_why_and_the_postgres_store_is_not_yet_built() {
     );
     server.stop();
 
-    let out = bulkhead(&["server", "--database", "postgres://db/bulkhead"], &cache);
+    // Nothing listens on port 9: the server does not start, and the password is not shown.
+    let url = "postgres://bulkhead:s3cret@127.0.0.1:9/bulkhead";
+    let out = bulkhead(&["server", "--database", url], &cache);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not built yet"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "cannot connect to the database postgres://bulkhead:***@127.0.0.1:9/bulkhead"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+/// A test image (the Debian 10 dpkg databases above) pushed to `registry` as `name`.
+fn push_image(registry: &Registry, name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let image = build(
+        &[layer(
+            "ADD rootfs.tar /",
+            vec![
+                os_release("debian", "10"),
+                file("var/lib/dpkg/status", fixture(POSTGRES_STATUS)),
+            ],
+        )],
+        "amd64",
+    );
+    let layout = dir.path().join("oci");
+    oci_layout(&layout, &[("1", &image)]);
+    registry.push(&layout, "1", name, false);
+    registry.reference(name)
+}
+
+/// Scan ids a replica's log says it finished, with the attempt.
+fn finished(log: &str) -> Vec<(String, String)> {
+    log.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("scan ")?;
+            let (id, rest) = rest.split_once(' ')?;
+            let attempt = rest.strip_prefix("done in ")?.split("(attempt ").nth(1)?;
+            Some((id.to_string(), attempt.trim_end_matches(')').to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
+    let pg = Postgres::start();
+    let url = pg.url();
+    // Stateless replicas: each has its own cache (advisories); the store is PostgreSQL.
+    let cache_a = imported_cache("replica-a", &["Debian-DSA-DLA.jsonl.zst"]);
+    let cache_b = imported_cache("replica-b", &["Debian-DSA-DLA.jsonl.zst"]);
+    let alice = token_in(&cache_a, "alice", &["--database", &url]);
+    let bob = token_in(&cache_b, "bob", &["--database", &url]);
+    let registry = Registry::start();
+    let reference = push_image(&registry, "team/app:1");
+    let sbom = bulkhead(
+        &[
+            "image",
+            "--quiet",
+            "--insecure",
+            "--format",
+            "cyclonedx",
+            &reference,
+        ],
+        &cache_a,
+    );
+    assert!(sbom.status.success());
+    let document: Value = serde_json::from_slice(&sbom.stdout).unwrap();
+    let body = serde_json::json!({ "sbom": document }).to_string();
+
+    // Started together: both apply the schema, once.
+    let args = ["--database", &url, "--workers", "2"];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(&cache_a, &args));
+        let b = s.spawn(|| Server::start(&cache_b, &args));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(pg.query("SELECT version FROM bulkhead_migrations"), "1");
+
+    let mut ids = Vec::new();
+    for n in 0..50 {
+        let replica = if n % 2 == 0 { &a } else { &b };
+        let (code, accepted) = replica.json("POST", "/api/v1/scans", &alice, &body);
+        assert_eq!(code, 202, "{accepted}");
+        ids.push(accepted["id"].as_str().unwrap().to_string());
+    }
+    for (n, id) in ids.iter().enumerate() {
+        // Any replica answers for any scan.
+        let replica = if n % 3 == 0 { &b } else { &a };
+        let scan = replica.wait(&alice, id);
+        assert_eq!(scan["status"], "done", "{scan}");
+        // The other tenant cannot tell it exists, on either replica.
+        assert_eq!(
+            a.json("GET", &format!("/api/v1/scans/{id}"), &bob, "").0,
+            404
+        );
+    }
+    assert_eq!(
+        pg.query("SELECT count(*) FROM scans WHERE status = 'done' AND attempts = 1"),
+        "50"
+    );
+    let (log_a, log_b) = (a.stop(), b.stop());
+    let (ran_a, ran_b) = (finished(&log_a), finished(&log_b));
+    assert!(
+        !ran_a.is_empty() && !ran_b.is_empty(),
+        "A:\n{log_a}\nB:\n{log_b}"
+    );
+    let mut all: Vec<&String> = ran_a.iter().chain(&ran_b).map(|(id, _)| id).collect();
+    assert_eq!(all.len(), 50, "a scan ran twice or not at all");
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 50);
+    println!(
+        "replica A ran {}, replica B ran {}",
+        ran_a.len(),
+        ran_b.len()
+    );
+}
+
+/// A TCP proxy in front of `target` that holds every connection until `open` is set; counts
+/// the connections it accepted.
+fn gated_proxy(target: u16) -> (u16, Arc<AtomicBool>, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (open, seen) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let (gate, count) = (open.clone(), seen.clone());
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                while !gate.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                let Ok(upstream) = TcpStream::connect(("127.0.0.1", target)) else {
+                    return;
+                };
+                let (mut c_read, mut u_write) =
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_read, &mut u_write);
+                    let _ = u_write.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut u_read, mut c_write) = (upstream, client);
+                let _ = std::io::copy(&mut u_read, &mut c_write);
+                let _ = c_write.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, open, seen)
+}
+
+#[test]
+fn a_replica_killed_mid_scan_loses_its_job_to_another() {
+    let pg = Postgres::start();
+    let url = pg.url();
+    let cache_a = imported_cache("killed-a", &["Debian-DSA-DLA.jsonl.zst"]);
+    let cache_b = imported_cache("killed-b", &["Debian-DSA-DLA.jsonl.zst"]);
+    let alice = token_in(&cache_a, "alice", &["--database", &url]);
+    let registry = Registry::start();
+    push_image(&registry, "team/app:1");
+    let (port, open, seen) = gated_proxy(registry.port);
+    let host = format!("127.0.0.1:{port}");
+    let reference = format!("{host}/team/app:1");
+    let args = [
+        "--database",
+        &url,
+        "--lease",
+        "3s",
+        "--insecure-registry",
+        &host,
+    ];
+
+    let a = Server::start(&cache_a, &args);
+    let submit = format!(r#"{{"reference": "{reference}"}}"#);
+    let (code, accepted) = a.json("POST", "/api/v1/scans", &alice, &submit);
+    assert_eq!(code, 202);
+    let id = accepted["id"].as_str().unwrap().to_string();
+    // A's scan is pulling (held by the proxy): kill A outright.
+    let start = Instant::now();
+    while seen.load(Ordering::SeqCst) == 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "A never pulled");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        pg.query(&format!(
+            "SELECT status, attempts FROM scans WHERE id = '{id}'"
+        )),
+        "running|1"
+    );
+    drop(a);
+    std::thread::sleep(Duration::from_millis(500));
+    // Its scan process died with it.
+    let orphans = Command::new("pgrep")
+        .args(["-f", &reference])
+        .output()
+        .unwrap();
+    assert!(
+        orphans.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&orphans.stdout)
+    );
+
+    open.store(true, Ordering::SeqCst);
+    let b = Server::start(&cache_b, &args);
+    let scan = b.wait(&alice, &id);
+    assert_eq!(scan["status"], "done", "{scan}");
+    assert_eq!(
+        pg.query(&format!("SELECT attempts FROM scans WHERE id = '{id}'")),
+        "2"
+    );
+    let cli = ok_json(bulkhead(
+        &[
+            "image",
+            "--quiet",
+            "--insecure",
+            "--format",
+            "json",
+            &reference,
+        ],
+        &cache_b,
+    ));
+    assert_eq!(stable(scan["report"].clone()), stable(cli));
+    let log = b.stop();
+    assert_eq!(finished(&log), vec![(id, "2".to_string())], "{log}");
 }

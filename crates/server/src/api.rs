@@ -2,7 +2,7 @@
 //! and report, health, readiness and Prometheus metrics. Every `/api/` call needs a tenant's
 //! bearer token; a tenant never learns whether another tenant's id exists (404 for both).
 
-use crate::jobs::{Jobs, Request};
+use crate::store::{Request, Store};
 use crate::Config;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -14,27 +14,25 @@ const MAX_REFERENCE: usize = 512;
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-pub fn handle(jobs: &Jobs, config: &Config, mut request: tiny_http::Request) {
-    let response = route(jobs, config, &mut request);
+pub fn handle(store: &mut dyn Store, config: &Config, mut request: tiny_http::Request) {
+    let response = route(store, config, &mut request);
     let _ = request.respond(response);
 }
 
-fn route(jobs: &Jobs, config: &Config, request: &mut tiny_http::Request) -> Response {
+fn route(store: &mut dyn Store, config: &Config, request: &mut tiny_http::Request) -> Response {
     use tiny_http::Method::{Get, Post};
     let path = request.url().split('?').next().unwrap_or("").to_string();
     match (request.method(), path.as_str()) {
         (Get, "/healthz") => text(200, "ok\n"),
         (Get, "/readyz") => ready(config),
-        (Get, "/metrics") => metrics(jobs),
-        (Post, "/api/v1/scans") => with_tenant(jobs, request, |tenant, request| {
-            submit(jobs, tenant, request)
-        }),
-        (Post, "/api/v1/webhooks") => with_tenant(jobs, request, |tenant, request| {
-            add_webhook(jobs, tenant, request)
-        }),
+        (Get, "/metrics") => metrics(store),
+        (Post, "/api/v1/scans") => with_tenant(store, request, submit),
+        (Post, "/api/v1/webhooks") => with_tenant(store, request, add_webhook),
         (Get, p) if p.starts_with("/api/v1/scans/") => {
             let id = p["/api/v1/scans/".len()..].to_string();
-            with_tenant(jobs, request, |tenant, _| status(jobs, tenant, &id))
+            with_tenant(store, request, |store, tenant, _| {
+                status(store, tenant, &id)
+            })
         }
         (_, p) if p.starts_with("/api/") || matches!(p, "/healthz" | "/readyz" | "/metrics") => {
             error(405, "method not allowed")
@@ -44,9 +42,9 @@ fn route(jobs: &Jobs, config: &Config, request: &mut tiny_http::Request) -> Resp
 }
 
 fn with_tenant(
-    jobs: &Jobs,
+    store: &mut dyn Store,
     request: &mut tiny_http::Request,
-    then: impl FnOnce(&str, &mut tiny_http::Request) -> Response,
+    then: impl FnOnce(&mut dyn Store, &str, &mut tiny_http::Request) -> Response,
 ) -> Response {
     let token = request
         .headers()
@@ -54,7 +52,7 @@ fn with_tenant(
         .find(|h| h.field.equiv("Authorization"))
         .and_then(|h| h.value.as_str().strip_prefix("Bearer "))
         .map(|t| t.trim().to_string());
-    let tenant = match token.map(|t| jobs.tenant(&t)) {
+    let tenant = match token.map(|t| store.tenant(&t)) {
         Some(Ok(Some(tenant))) => tenant,
         Some(Err(e)) => return error(500, &e),
         _ => {
@@ -66,7 +64,7 @@ fn with_tenant(
             .with_header(challenge.parse::<tiny_http::Header>().expect("a header"));
         }
     };
-    then(&tenant, request)
+    then(store, &tenant, request)
 }
 
 /// The request's JSON body, bounded.
@@ -85,7 +83,7 @@ fn json_body(request: &mut tiny_http::Request) -> Result<Value, Response> {
     serde_json::from_slice::<Value>(&body).map_err(|_| error(400, "the body is not JSON"))
 }
 
-fn add_webhook(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> Response {
+fn add_webhook(store: &mut dyn Store, tenant: &str, request: &mut tiny_http::Request) -> Response {
     let value = match json_body(request) {
         Ok(value) => value,
         Err(response) => return response,
@@ -98,13 +96,13 @@ fn add_webhook(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> R
         Ok(severity) => severity,
         Err(e) => return error(400, &e),
     };
-    match jobs.add_webhook(tenant, url, &severity) {
+    match store.add_webhook(tenant, url, &severity) {
         Ok((id, secret)) => reply(201, &json!({ "id": id, "secret": secret })),
         Err(e) => error(500, &e),
     }
 }
 
-fn submit(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> Response {
+fn submit(store: &mut dyn Store, tenant: &str, request: &mut tiny_http::Request) -> Response {
     let value = match json_body(request) {
         Ok(value) => value,
         Err(response) => return response,
@@ -122,7 +120,7 @@ fn submit(jobs: &Jobs, tenant: &str, request: &mut tiny_http::Request) -> Respon
             )
         }
     };
-    match jobs.submit(tenant, &scan) {
+    match store.submit(tenant, &scan) {
         Ok(id) => reply(202, &json!({ "id": id })),
         Err(e) => error(500, &e),
     }
@@ -148,8 +146,8 @@ fn check_reference(reference: &str) -> Result<(), String> {
     }
 }
 
-fn status(jobs: &Jobs, tenant: &str, id: &str) -> Response {
-    let scan = match jobs.get(tenant, id) {
+fn status(store: &mut dyn Store, tenant: &str, id: &str) -> Response {
+    let scan = match store.get(tenant, id) {
         Ok(Some(scan)) => scan,
         Ok(None) => return error(404, "no such scan"),
         Err(e) => return error(500, &e),
@@ -175,8 +173,8 @@ fn ready(config: &Config) -> Response {
     }
 }
 
-fn metrics(jobs: &Jobs) -> Response {
-    let counts = match jobs.counts() {
+fn metrics(store: &mut dyn Store) -> Response {
+    let counts = match store.counts() {
         Ok(counts) => counts,
         Err(e) => return error(500, &e),
     };

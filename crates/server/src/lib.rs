@@ -1,15 +1,20 @@
 //! `bulkhead server`: tenants submit scans over a REST API (a registry reference, which the
-//! server pulls, or an SBOM); worker threads claim them from a queue in the embedded store
-//! and run each as its own `bulkhead image|sbom` process, so a scan's memory and a crash stay
-//! with that scan; the report is the CLI's JSON report. Any thread serves any request.
+//! server pulls, or an SBOM); worker threads claim them from a queue in the store and run
+//! each as its own `bulkhead image|sbom` process, so a scan's memory and a crash stay with
+//! that scan; the report is the CLI's JSON report. Any thread serves any request.
+//!
+//! The store is the embedded SQLite file (one node) or PostgreSQL, shared by N stateless
+//! replicas: any replica serves any request and claims any job (store.rs).
 //!
 //! A finished scan with findings notifies the tenant's webhooks (signed, retried).
 //!
-//! Not yet (issue 13): the PostgreSQL store for N replicas, re-matching on advisory updates,
-//! the Harbor adapter, client mode, TLS.
+//! Not yet (issue 13): advisories and matching in PostgreSQL, re-matching on advisory
+//! updates, the Harbor adapter, client mode, TLS.
 
 mod api;
-pub mod jobs;
+pub mod postgres;
+pub mod sqlite;
+pub mod store;
 pub mod webhooks;
 mod worker;
 
@@ -24,8 +29,13 @@ const HTTP_THREADS: usize = 4;
 pub struct Config {
     /// `HOST:PORT`; port 0 picks a free one (printed at start).
     pub listen: String,
-    /// The cache with the advisory database; `server.db` is kept beside it.
+    /// The cache with the advisory database; the embedded store `server.db` is kept beside it.
     pub cache_dir: PathBuf,
+    /// A PostgreSQL URL: the store shared by replicas (none: the embedded store).
+    pub database: Option<String>,
+    /// How long a claimed job stays a worker's without a renewal (renewed every third of it
+    /// while the scan runs): the time a dead replica's job waits for another.
+    pub lease: Duration,
     pub workers: usize,
     /// Registries reached over plain HTTP or without TLS verification (`--insecure`).
     pub insecure_registries: Vec<String>,
@@ -34,10 +44,19 @@ pub struct Config {
     pub exe: PathBuf,
 }
 
+impl Config {
+    /// A connection to the store, for one thread.
+    pub fn store(&self) -> Result<Box<dyn store::Store>, String> {
+        store::open(self.database.as_deref(), &self.cache_dir)
+    }
+}
+
 /// Serves until `stop` is set (SIGTERM): the HTTP threads stop accepting, the workers stop
-/// their scans and put the jobs back in the queue for the next start.
+/// their scans and put the jobs back in the queue (for this replica's next start or another
+/// replica).
 pub fn serve(config: Config, stop: Arc<AtomicBool>) -> Result<(), String> {
-    jobs::Jobs::open(&config.cache_dir)?;
+    // The schema is brought up to date, and a bad URL reported, before anything is served.
+    config.store()?;
     let server = tiny_http::Server::http(&config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     eprintln!(
@@ -54,13 +73,13 @@ pub fn serve(config: Config, stop: Arc<AtomicBool>) -> Result<(), String> {
     for _ in 0..HTTP_THREADS {
         let (config, stop, server) = (config.clone(), stop.clone(), server.clone());
         threads.push(std::thread::spawn(move || {
-            let jobs = match jobs::Jobs::open(&config.cache_dir) {
-                Ok(jobs) => jobs,
+            let mut store = match config.store() {
+                Ok(store) => store,
                 Err(e) => return eprintln!("error: {e}"),
             };
             while !stop.load(Ordering::Relaxed) {
                 match server.recv_timeout(Duration::from_millis(200)) {
-                    Ok(Some(request)) => api::handle(&jobs, &config, request),
+                    Ok(Some(request)) => api::handle(store.as_mut(), &config, request),
                     Ok(None) => {}
                     Err(e) => return eprintln!("error: {e}"),
                 }

@@ -3,7 +3,7 @@
 //! "name"}, "findings": [...]}` signed `X-Bulkhead-Signature: sha256=<HMAC of the body>` —
 //! and retried with backoff until delivered: at least once, `X-Bulkhead-Delivery` naming it.
 
-use crate::jobs::{now, Jobs};
+use crate::store::{Store, Webhook};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -52,17 +52,18 @@ pub fn signature(key: &[u8], body: &[u8]) -> String {
     )
 }
 
-/// Stores a delivery for each of the tenant's webhooks that this report has findings for.
-pub fn queue(jobs: &Jobs, tenant: &str, report: &str) -> Result<(), String> {
-    let hooks = jobs.webhooks(tenant)?;
+/// The deliveries a finished scan causes: (webhook id, body) for each of the tenant's webhooks
+/// that the report has findings at or above its minimum severity for.
+pub fn deliveries(hooks: &[Webhook], report: &str) -> Result<Vec<(String, String)>, String> {
     if hooks.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let report: Value = serde_json::from_str(report).map_err(|e| e.to_string())?;
     let vulnerabilities = report["vulnerabilities"]
         .as_array()
         .cloned()
         .unwrap_or_default();
+    let mut out = Vec::new();
     for hook in hooks {
         let findings: Vec<&Value> = vulnerabilities
             .iter()
@@ -79,14 +80,14 @@ pub fn queue(jobs: &Jobs, tenant: &str, report: &str) -> Result<(), String> {
             },
             "findings": findings,
         });
-        jobs.add_delivery(&hook.id, &body.to_string())?;
+        out.push((hook.id.clone(), body.to_string()));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Sends the deliveries that are due; returns how many were attempted.
-pub fn deliver_due(jobs: &Jobs) -> Result<usize, String> {
-    let due = jobs.due_deliveries(now())?;
+pub fn deliver_due(store: &mut dyn Store) -> Result<usize, String> {
+    let due = store.due_deliveries()?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -113,8 +114,8 @@ pub fn deliver_due(jobs: &Jobs) -> Result<usize, String> {
             Ok(r) => format!("HTTP {}", r.status()),
             Err(e) => e.to_string(),
         };
-        let retry = now() + FIRST_RETRY * 2f64.powi(delivery.attempts as i32);
-        jobs.delivery_result(&delivery.id, ok, &error, retry, MAX_ATTEMPTS)?;
+        let retry_in = FIRST_RETRY * 2f64.powi(delivery.attempts as i32);
+        store.delivery_result(&delivery.id, ok, &error, retry_in, MAX_ATTEMPTS)?;
     }
     Ok(due.len())
 }

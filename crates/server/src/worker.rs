@@ -1,13 +1,16 @@
 //! A worker: claims a job, runs it as a `bulkhead image` or `bulkhead sbom` process with the
-//! server's cache, stores the report or the error. A graceful stop kills the process and puts
-//! the job back in the queue.
+//! server's cache, renews the job's lease while it runs, stores the report or the error. A
+//! graceful stop kills the process and puts the job back in the queue; a worker that lost its
+//! lease (its store was unreachable for longer than the lease) stops the scan and stores
+//! nothing — another worker owns the job.
 
-use crate::jobs::{Claimed, Jobs, Request};
+use crate::store::{Claimed, Request, Store};
 use crate::Config;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The last bytes of a failed scan's error output kept for its tenant.
 const MAX_ERROR: usize = 4096;
@@ -16,21 +19,21 @@ enum Outcome {
     Done(String),
     Failed(String),
     Stopped,
+    Lost,
 }
 
 pub fn run(config: &Config, stop: &AtomicBool) {
-    let mut jobs = match Jobs::open(&config.cache_dir) {
-        Ok(jobs) => jobs,
+    let mut store = match config.store() {
+        Ok(store) => store,
         Err(e) => return eprintln!("error: {e}"),
     };
-    // The scan's own --timeout ends it first: a lease outliving it means the worker died.
-    let lease = config.scan_timeout.as_secs_f64() + 60.0;
+    let lease = config.lease.as_secs_f64();
     while !stop.load(Ordering::Relaxed) {
-        let job = match jobs.claim(lease) {
+        let job = match store.claim(lease) {
             Ok(Some(job)) => job,
             Ok(None) => {
                 // Between scans: the webhook deliveries that are due.
-                match crate::webhooks::deliver_due(&jobs) {
+                match crate::webhooks::deliver_due(store.as_mut()) {
                     Ok(0) => std::thread::sleep(Duration::from_millis(250)),
                     Ok(_) => {}
                     Err(e) => eprintln!("error: delivering webhooks: {e}"),
@@ -43,14 +46,36 @@ pub fn run(config: &Config, stop: &AtomicBool) {
                 continue;
             }
         };
-        let stored = match scan(config, &job, stop) {
-            // The job is done whatever its notification: a webhook problem does not rerun it.
-            Outcome::Done(report) => jobs.finish(&job.id, Ok(report.clone())).and_then(|()| {
-                crate::webhooks::queue(&jobs, &job.tenant, &report)
-                    .map_err(|e| format!("queueing its webhooks: {e}"))
-            }),
-            Outcome::Failed(error) => jobs.finish(&job.id, Err(error)),
-            Outcome::Stopped => jobs.release(&job.id),
+        let started = Instant::now();
+        let outcome = scan(config, &job, stop, store.as_mut());
+        let what = match &outcome {
+            Outcome::Done(_) => "done",
+            Outcome::Failed(_) => "failed",
+            Outcome::Stopped => "put back in the queue (stopping)",
+            Outcome::Lost => "given up (its lease went to another worker)",
+        };
+        eprintln!(
+            "scan {} {what} in {:.1} s (attempt {})",
+            job.id,
+            started.elapsed().as_secs_f64(),
+            job.attempt
+        );
+        let stored = match outcome {
+            Outcome::Done(report) => {
+                // The job is done whatever its notification: a webhook problem does not
+                // rerun it (it is reported, and the scan stored without deliveries).
+                let deliveries = store
+                    .webhooks(&job.tenant)
+                    .and_then(|hooks| crate::webhooks::deliveries(&hooks, &report))
+                    .unwrap_or_else(|e| {
+                        eprintln!("error: the webhooks of scan {}: {e}", job.id);
+                        Vec::new()
+                    });
+                store.finish(&job, Ok(report), &deliveries).map(|_| ())
+            }
+            Outcome::Failed(error) => store.finish(&job, Err(error), &[]).map(|_| ()),
+            Outcome::Stopped => store.release(&job),
+            Outcome::Lost => Ok(()),
         };
         if let Err(e) = stored {
             eprintln!("error: storing scan {}: {e}", job.id);
@@ -58,18 +83,28 @@ pub fn run(config: &Config, stop: &AtomicBool) {
     }
 }
 
-fn scan(config: &Config, job: &Claimed, stop: &AtomicBool) -> Outcome {
-    // Each job in its own empty directory: relative paths name nothing on the server.
-    let dir = config.cache_dir.join("server-jobs").join(&job.id);
+fn scan(config: &Config, job: &Claimed, stop: &AtomicBool, store: &mut dyn Store) -> Outcome {
+    // Each job in its own empty directory (per attempt: a stale worker of the same job on
+    // this node does not share it): relative paths name nothing on the server.
+    let dir = config
+        .cache_dir
+        .join("server-jobs")
+        .join(format!("{}.{}", job.id, job.attempt));
     let outcome = match std::fs::create_dir_all(&dir) {
-        Ok(()) => run_scan(config, job, &dir, stop),
+        Ok(()) => run_scan(config, job, &dir, stop, store),
         Err(e) => Outcome::Failed(format!("cannot create {}: {e}", dir.display())),
     };
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
 
-fn run_scan(config: &Config, job: &Claimed, dir: &Path, stop: &AtomicBool) -> Outcome {
+fn run_scan(
+    config: &Config,
+    job: &Claimed,
+    dir: &Path,
+    stop: &AtomicBool,
+    store: &mut dyn Store,
+) -> Outcome {
     let report = dir.join("report.json");
     let errors = dir.join("stderr");
     let timeout = format!("{}s", config.scan_timeout.as_secs().max(1));
@@ -107,6 +142,16 @@ fn run_scan(config: &Config, job: &Claimed, dir: &Path, stop: &AtomicBool) -> Ou
         Ok(file) => file,
         Err(e) => return Outcome::Failed(format!("cannot create {}: {e}", errors.display())),
     };
+    // The scan dies with its worker: a replica killed mid-scan leaves no orphan behind.
+    // SAFETY: prctl is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -116,6 +161,8 @@ fn run_scan(config: &Config, job: &Claimed, dir: &Path, stop: &AtomicBool) -> Ou
         Ok(child) => child,
         Err(e) => return Outcome::Failed(format!("cannot run {}: {e}", config.exe.display())),
     };
+    let renew_every = config.lease / 3;
+    let mut renewed = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -123,6 +170,20 @@ fn run_scan(config: &Config, job: &Claimed, dir: &Path, stop: &AtomicBool) -> Ou
                 let _ = child.kill();
                 let _ = child.wait();
                 return Outcome::Stopped;
+            }
+            Ok(None) if renewed.elapsed() >= renew_every => {
+                renewed = Instant::now();
+                // A store that cannot be reached is tried again at the next renewal; the
+                // lease is lost only when another worker took the job.
+                match store.renew(job, config.lease.as_secs_f64()) {
+                    Ok(false) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        return Outcome::Lost;
+                    }
+                    Ok(true) => {}
+                    Err(e) => eprintln!("error: renewing the lease of scan {}: {e}", job.id),
+                }
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(100)),
             Err(e) => return Outcome::Failed(format!("waiting for the scan: {e}")),
