@@ -31,6 +31,10 @@ pub struct ServerArgs {
     /// another replica takes it over
     #[arg(long, default_value = "60s", value_parser = crate::watchdog::parse_duration)]
     pub lease: std::time::Duration,
+    /// How often to check the cache's advisory database for a new update (`bulkhead db
+    /// update`): each one re-matches the stored inventories and notifies new findings
+    #[arg(long, default_value = "60s", value_parser = crate::watchdog::parse_duration)]
+    pub rematch_every: std::time::Duration,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +81,7 @@ pub fn run(cache_dir: &Path, args: &ServerArgs) -> anyhow::Result<u8> {
                 cache_dir: cache_dir.to_path_buf(),
                 database: args.database.clone(),
                 lease: args.lease,
+                rematch_every: args.rematch_every,
                 workers: args.workers,
                 insecure_registries: args.insecure_registries.clone(),
                 scan_timeout: args.scan_timeout,

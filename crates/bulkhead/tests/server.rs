@@ -368,6 +368,7 @@ fn push_image(registry: &Registry, name: &str) -> String {
             vec![
                 os_release("debian", "10"),
                 file("var/lib/dpkg/status", fixture(POSTGRES_STATUS)),
+                file("var/lib/dpkg/status.d/doc-examples", fixture(DOC_EXAMPLES)),
             ],
         )],
         "amd64",
@@ -423,7 +424,10 @@ fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
         let b = s.spawn(|| Server::start(&cache_b, &args));
         (a.join().unwrap(), b.join().unwrap())
     });
-    assert_eq!(pg.query("SELECT version FROM bulkhead_migrations"), "1");
+    assert_eq!(
+        pg.query("SELECT string_agg(version::text, ',' ORDER BY version) FROM bulkhead_migrations"),
+        "1,2"
+    );
 
     let mut ids = Vec::new();
     for n in 0..50 {
@@ -574,4 +578,104 @@ fn a_replica_killed_mid_scan_loses_its_job_to_another() {
     assert_eq!(stable(scan["report"].clone()), stable(cli));
     let log = b.stop();
     assert_eq!(finished(&log), vec![(id, "2".to_string())], "{log}");
+}
+
+#[test]
+fn an_advisory_update_rematches_stored_images_and_notifies_their_tenants() {
+    // Advisories of another distribution only: the Debian 10 image has no findings yet.
+    let cache = imported_cache("server-rematch", &["Alpine-secdb-2020.jsonl.zst"]);
+    let registry = Registry::start();
+    let reference = push_image(&registry, "team/app:1");
+    let alice = token(&cache, "alice");
+    let bob = token(&cache, "bob");
+    let server = Server::start(
+        &cache,
+        &[
+            "--insecure-registry",
+            &registry.host(),
+            "--rematch-every",
+            "1s",
+        ],
+    );
+    let (alice_url, alice_hook) = receiver();
+    let (bob_url, bob_hook) = receiver();
+    let (code, webhook) = server.json(
+        "POST",
+        "/api/v1/webhooks",
+        &alice,
+        &format!(r#"{{"url": "{alice_url}", "min_severity": "UNKNOWN"}}"#),
+    );
+    assert_eq!(code, 201);
+    let secret = webhook["secret"].as_str().unwrap().to_string();
+    // Bob never scanned the image: the update is none of his business.
+    let hook = format!(r#"{{"url": "{bob_url}", "min_severity": "UNKNOWN"}}"#);
+    assert_eq!(server.json("POST", "/api/v1/webhooks", &bob, &hook).0, 201);
+
+    let submit = format!(r#"{{"reference": "{reference}"}}"#);
+    let (_, accepted) = server.json("POST", "/api/v1/scans", &alice, &submit);
+    let scan = server.wait(&alice, accepted["id"].as_str().unwrap());
+    assert_eq!(scan["status"], "done", "{scan}");
+    assert_eq!(scan["report"]["vulnerabilities"], Value::Array(Vec::new()));
+
+    // The update: Debian's advisories, imported beside the running server.
+    let import = bulkhead(
+        &[
+            "db",
+            "import",
+            &shared()
+                .join("data/osv/Debian-DSA-DLA.jsonl.zst")
+                .display()
+                .to_string(),
+        ],
+        &cache,
+    );
+    assert!(import.status.success());
+    let (headers, body) = alice_hook.recv_timeout(Duration::from_secs(60)).unwrap();
+    // The CLI on the same cache now (before, its own match would leave nothing new).
+    let expected = ok_json(bulkhead(
+        &[
+            "image",
+            "--quiet",
+            "--insecure",
+            "--format",
+            "json",
+            &reference,
+        ],
+        &cache,
+    ));
+    let expected_ids: Vec<&Value> = expected["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["id"])
+        .collect();
+    assert!(!expected_ids.is_empty());
+
+    let signature = headers
+        .iter()
+        .find(|(n, _)| n == "x-bulkhead-signature")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(signature, format!("sha256={}", python_hmac(&secret, &body)));
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["event"], "new_findings");
+    assert_eq!(event["image"]["digest"], expected["artifact"]["digest"]);
+    let mut got: Vec<&Value> = event["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["id"])
+        .collect();
+    let mut want = expected_ids.clone();
+    got.sort_by_key(|v| v.to_string());
+    want.sort_by_key(|v| v.to_string());
+    got.dedup();
+    want.dedup();
+    assert_eq!(got, want);
+    assert!(bob_hook.recv_timeout(Duration::from_secs(3)).is_err());
+    let log = server.stop();
+    assert!(
+        log.contains("re-matched, 1 images with new findings, 1 webhook deliveries"),
+        "{log}"
+    );
 }

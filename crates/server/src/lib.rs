@@ -6,13 +6,15 @@
 //! The store is the embedded SQLite file (one node) or PostgreSQL, shared by N stateless
 //! replicas: any replica serves any request and claims any job (store.rs).
 //!
-//! A finished scan with findings notifies the tenant's webhooks (signed, retried).
+//! A finished scan with findings notifies the tenant's webhooks (signed, retried); so does a
+//! new advisory update that adds findings to a stored inventory (rematch.rs).
 //!
-//! Not yet (issue 13): advisories and matching in PostgreSQL, re-matching on advisory
-//! updates, the Harbor adapter, client mode, TLS.
+//! Not yet (issue 13): advisories, inventories and matching in PostgreSQL (each replica
+//! matches with the advisory database in its cache), the Harbor adapter, client mode, TLS.
 
 mod api;
 pub mod postgres;
+mod rematch;
 pub mod sqlite;
 pub mod store;
 pub mod webhooks;
@@ -36,6 +38,9 @@ pub struct Config {
     /// How long a claimed job stays a worker's without a renewal (renewed every third of it
     /// while the scan runs): the time a dead replica's job waits for another.
     pub lease: Duration,
+    /// How often the cache's advisory database is checked for a new update to re-match the
+    /// stored inventories against.
+    pub rematch_every: Duration,
     pub workers: usize,
     /// Registries reached over plain HTTP or without TLS verification (`--insecure`).
     pub insecure_registries: Vec<String>,
@@ -69,6 +74,10 @@ pub fn serve(config: Config, stop: Arc<AtomicBool>) -> Result<(), String> {
     for _ in 0..config.workers.max(1) {
         let (config, stop) = (config.clone(), stop.clone());
         threads.push(std::thread::spawn(move || worker::run(&config, &stop)));
+    }
+    {
+        let (config, stop) = (config.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || rematch::run(&config, &stop)));
     }
     for _ in 0..HTTP_THREADS {
         let (config, stop, server) = (config.clone(), stop.clone(), server.clone());

@@ -14,7 +14,8 @@ use postgres::{Client, NoTls};
 
 /// Migrations in order; a replica applies those above the stored version. Never edit one
 /// that has shipped: add the next.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE tokens (
     hash TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,
@@ -55,7 +56,12 @@ CREATE TABLE deliveries (
     error TEXT
 );
 CREATE INDEX deliveries_due ON deliveries (status, next_at);
-"];
+",
+    "
+ALTER TABLE scans ADD COLUMN digest TEXT;
+CREATE INDEX scans_digest ON scans (digest);
+",
+];
 
 /// The advisory lock migrations run under ("bulk" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6275_6c6b;
@@ -146,6 +152,23 @@ fn migrate(client: &mut Client) -> Result<(), String> {
         .map_err(text)?;
     }
     tx.commit().map_err(text)
+}
+
+fn insert_deliveries(
+    tx: &mut postgres::Transaction<'_>,
+    deliveries: &[(String, String)],
+) -> Result<(), String> {
+    for (webhook, body) in deliveries {
+        tx.execute(
+            &format!(
+                "INSERT INTO deliveries (id, webhook, body, status, next_at)
+                 VALUES ($1, $2, $3, 'pending', {NOW})"
+            ),
+            &[&random_hex()?, webhook, body],
+        )
+        .map_err(text)?;
+    }
+    Ok(())
 }
 
 impl Store for Postgres {
@@ -266,6 +289,7 @@ impl Store for Postgres {
         &mut self,
         job: &Claimed,
         result: Result<String, String>,
+        digest: Option<&str>,
         deliveries: &[(String, String)],
     ) -> Result<bool, String> {
         let (status, report, error) = match result {
@@ -277,27 +301,36 @@ impl Store for Postgres {
             .execute(
                 &format!(
                     "UPDATE scans SET status = $3, report = $4, error = $5, finished = {NOW},
-                         lease_until = NULL
+                         digest = $6, lease_until = NULL
                      WHERE id = $1 AND attempts = $2 AND status = 'running'"
                 ),
-                &[&job.id, &job.attempt, &status, &report, &error],
+                &[&job.id, &job.attempt, &status, &report, &error, &digest],
             )
             .map_err(text)?;
         if changed == 0 {
             return Ok(false);
         }
-        for (webhook, body) in deliveries {
-            tx.execute(
-                &format!(
-                    "INSERT INTO deliveries (id, webhook, body, status, next_at)
-                     VALUES ($1, $2, $3, 'pending', {NOW})"
-                ),
-                &[&random_hex()?, webhook, body],
-            )
-            .map_err(text)?;
-        }
+        insert_deliveries(&mut tx, deliveries)?;
         tx.commit().map_err(text)?;
         Ok(true)
+    }
+
+    fn tenants_of(&mut self, digest: &str) -> Result<Vec<String>, String> {
+        let rows = self
+            .client
+            .query(
+                "SELECT DISTINCT tenant FROM scans WHERE digest = $1 AND status = 'done'
+                 ORDER BY tenant",
+                &[&digest],
+            )
+            .map_err(text)?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    fn add_deliveries(&mut self, deliveries: &[(String, String)]) -> Result<(), String> {
+        let mut tx = self.client.transaction().map_err(text)?;
+        insert_deliveries(&mut tx, deliveries)?;
+        tx.commit().map_err(text)
     }
 
     fn release(&mut self, job: &Claimed) -> Result<(), String> {

@@ -59,6 +59,34 @@ fn text(e: rusqlite::Error) -> String {
     e.to_string()
 }
 
+fn insert_deliveries(tx: &Connection, deliveries: &[(String, String)]) -> Result<(), String> {
+    for (webhook, body) in deliveries {
+        tx.execute(
+            "INSERT INTO deliveries (id, webhook, body, status, next_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4)",
+            params![random_hex()?, webhook, body, now()],
+        )
+        .map_err(text)?;
+    }
+    Ok(())
+}
+
+/// Stores made before scans kept their image digest gain the column.
+fn add_digest(db: &Connection) -> rusqlite::Result<()> {
+    let has: i64 = db.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('scans') WHERE name = 'digest'",
+        [],
+        |row| row.get(0),
+    )?;
+    if has == 0 {
+        db.execute_batch(
+            "ALTER TABLE scans ADD COLUMN digest TEXT;
+             CREATE INDEX IF NOT EXISTS scans_digest ON scans(digest);",
+        )?;
+    }
+    Ok(())
+}
+
 impl Embedded {
     pub fn open(cache_dir: &Path) -> Result<Embedded, String> {
         std::fs::create_dir_all(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
@@ -67,6 +95,7 @@ impl Embedded {
         db.busy_timeout(std::time::Duration::from_secs(30))
             .and_then(|_| db.pragma_update(None, "journal_mode", "WAL"))
             .and_then(|_| db.execute_batch(SCHEMA))
+            .and_then(|_| add_digest(&db))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Embedded { db })
     }
@@ -203,6 +232,7 @@ impl Store for Embedded {
         &mut self,
         job: &Claimed,
         result: Result<String, String>,
+        digest: Option<&str>,
         deliveries: &[(String, String)],
     ) -> Result<bool, String> {
         let (status, report, error) = match result {
@@ -213,27 +243,43 @@ impl Store for Embedded {
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(text)?;
-        let now = now();
         let changed = tx
             .execute(
                 "UPDATE scans SET status = ?3, report = ?4, error = ?5, finished = ?6,
-                     lease_until = NULL WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
-                params![job.id, job.attempt, status, report, error, now],
+                     digest = ?7, lease_until = NULL
+                 WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+                params![job.id, job.attempt, status, report, error, now(), digest],
             )
             .map_err(text)?;
         if changed == 0 {
             return Ok(false);
         }
-        for (webhook, body) in deliveries {
-            tx.execute(
-                "INSERT INTO deliveries (id, webhook, body, status, next_at)
-                 VALUES (?1, ?2, ?3, 'pending', ?4)",
-                params![random_hex()?, webhook, body, now],
-            )
-            .map_err(text)?;
-        }
+        insert_deliveries(&tx, deliveries)?;
         tx.commit().map_err(text)?;
         Ok(true)
+    }
+
+    fn tenants_of(&mut self, digest: &str) -> Result<Vec<String>, String> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT DISTINCT tenant FROM scans WHERE digest = ?1 AND status = 'done'
+                 ORDER BY tenant",
+            )
+            .map_err(text)?;
+        let rows = stmt
+            .query_map(params![digest], |row| row.get(0))
+            .map_err(text)?;
+        rows.collect::<Result<_, _>>().map_err(text)
+    }
+
+    fn add_deliveries(&mut self, deliveries: &[(String, String)]) -> Result<(), String> {
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(text)?;
+        insert_deliveries(&tx, deliveries)?;
+        tx.commit().map_err(text)
     }
 
     fn release(&mut self, job: &Claimed) -> Result<(), String> {
@@ -396,9 +442,12 @@ mod tests {
         assert_eq!(again.id, id);
         // The first worker lost its lease: its renewal and result are refused.
         assert!(!jobs.renew(&claimed, 60.0).unwrap());
-        assert!(!jobs.finish(&claimed, Ok("{}".into()), &[]).unwrap());
+        assert!(!jobs.finish(&claimed, Ok("{}".into()), None, &[]).unwrap());
         assert!(jobs.renew(&again, 60.0).unwrap());
-        assert!(jobs.finish(&again, Ok("{}".into()), &[]).unwrap());
+        assert!(jobs
+            .finish(&again, Ok("{}".into()), Some("sha256:1"), &[])
+            .unwrap());
+        assert_eq!(jobs.tenants_of("sha256:1").unwrap(), ["team-a"]);
         let scan = jobs.get("team-a", &id).unwrap().unwrap();
         assert_eq!(scan.status, "done");
         assert!(jobs.revoke_token(&token).unwrap());

@@ -98,15 +98,20 @@ pub trait Store: Send {
     fn claim(&mut self, lease_seconds: f64) -> Result<Option<Claimed>, String>;
     /// Extends the lease of a job still held; false when it was lost.
     fn renew(&mut self, job: &Claimed, lease_seconds: f64) -> Result<bool, String>;
-    /// Stores the result and, in the same transaction, the webhook deliveries it causes
-    /// (webhook id, body): a crash loses neither. False (and nothing stored) when the lease
-    /// was lost to another worker, which owns the job now.
+    /// Stores the result (with the image digest it names) and, in the same transaction, the
+    /// webhook deliveries it causes (webhook id, body): a crash loses neither. False (and
+    /// nothing stored) when the lease was lost to another worker, which owns the job now.
     fn finish(
         &mut self,
         job: &Claimed,
         result: Result<String, String>,
+        digest: Option<&str>,
         deliveries: &[(String, String)],
     ) -> Result<bool, String>;
+    /// The tenants that scanned the image with this digest.
+    fn tenants_of(&mut self, digest: &str) -> Result<Vec<String>, String>;
+    /// Stores deliveries (webhook id, body) in one transaction.
+    fn add_deliveries(&mut self, deliveries: &[(String, String)]) -> Result<(), String>;
     /// Puts a running job back in the queue (a graceful stop interrupted it).
     fn release(&mut self, job: &Claimed) -> Result<(), String>;
     /// Registers a webhook; returns its id and the secret its deliveries are signed with.

@@ -52,37 +52,26 @@ pub fn signature(key: &[u8], body: &[u8]) -> String {
     )
 }
 
-/// The deliveries a finished scan causes: (webhook id, body) for each of the tenant's webhooks
-/// that the report has findings at or above its minimum severity for.
-pub fn deliveries(hooks: &[Webhook], report: &str) -> Result<Vec<(String, String)>, String> {
-    if hooks.is_empty() {
-        return Ok(Vec::new());
-    }
-    let report: Value = serde_json::from_str(report).map_err(|e| e.to_string())?;
-    let vulnerabilities = report["vulnerabilities"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+/// The deliveries that new findings of one image cause: (webhook id, body) for each webhook
+/// with findings at or above its minimum severity. `image` is `{"digest", "name"}`.
+pub fn deliveries(hooks: &[Webhook], image: &Value, findings: &[Value]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for hook in hooks {
-        let findings: Vec<&Value> = vulnerabilities
+        let shown: Vec<&Value> = findings
             .iter()
             .filter(|v| rank(v["severity"].as_str().unwrap_or("")) >= rank(&hook.min_severity))
             .collect();
-        if findings.is_empty() {
+        if shown.is_empty() {
             continue;
         }
         let body = json!({
             "event": "new_findings",
-            "image": {
-                "digest": report["artifact"]["digest"],
-                "name": report["artifact"]["name"],
-            },
-            "findings": findings,
+            "image": image,
+            "findings": shown,
         });
         out.push((hook.id.clone(), body.to_string()));
     }
-    Ok(out)
+    out
 }
 
 /// Sends the deliveries that are due; returns how many were attempted.

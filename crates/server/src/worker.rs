@@ -6,6 +6,7 @@
 
 use crate::store::{Claimed, Request, Store};
 use crate::Config;
+use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -62,18 +63,27 @@ pub fn run(config: &Config, stop: &AtomicBool) {
         );
         let stored = match outcome {
             Outcome::Done(report) => {
+                let parsed: Value = serde_json::from_str(&report).unwrap_or_default();
+                let image = json!({
+                    "digest": parsed["artifact"]["digest"],
+                    "name": parsed["artifact"]["name"],
+                });
+                let findings = parsed["vulnerabilities"].as_array().map_or(&[][..], |v| v);
                 // The job is done whatever its notification: a webhook problem does not
                 // rerun it (it is reported, and the scan stored without deliveries).
-                let deliveries = store
-                    .webhooks(&job.tenant)
-                    .and_then(|hooks| crate::webhooks::deliveries(&hooks, &report))
-                    .unwrap_or_else(|e| {
+                let deliveries = match store.webhooks(&job.tenant) {
+                    Ok(hooks) => crate::webhooks::deliveries(&hooks, &image, findings),
+                    Err(e) => {
                         eprintln!("error: the webhooks of scan {}: {e}", job.id);
                         Vec::new()
-                    });
-                store.finish(&job, Ok(report), &deliveries).map(|_| ())
+                    }
+                };
+                let digest = parsed["artifact"]["digest"].as_str();
+                store
+                    .finish(&job, Ok(report.clone()), digest, &deliveries)
+                    .map(|_| ())
             }
-            Outcome::Failed(error) => store.finish(&job, Err(error), &[]).map(|_| ()),
+            Outcome::Failed(error) => store.finish(&job, Err(error), None, &[]).map(|_| ()),
             Outcome::Stopped => store.release(&job),
             Outcome::Lost => Ok(()),
         };
@@ -108,11 +118,7 @@ fn run_scan(
     let report = dir.join("report.json");
     let errors = dir.join("stderr");
     let timeout = format!("{}s", config.scan_timeout.as_secs().max(1));
-    let mut command = Command::new(&config.exe);
-    command
-        .current_dir(dir)
-        .env("BULKHEAD_CACHE_DIR", &config.cache_dir)
-        .env("NO_COLOR", "1");
+    let mut command = bulkhead(config, dir);
     match &job.request {
         Request::Reference(reference) => {
             command.args([
@@ -142,16 +148,6 @@ fn run_scan(
         Ok(file) => file,
         Err(e) => return Outcome::Failed(format!("cannot create {}: {e}", errors.display())),
     };
-    // The scan dies with its worker: a replica killed mid-scan leaves no orphan behind.
-    // SAFETY: prctl is async-signal-safe and touches nothing of the parent.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -203,4 +199,24 @@ fn run_scan(
     } else {
         message
     })
+}
+
+/// A `bulkhead` process in `dir` with the server's cache, that dies with its worker thread: a
+/// replica killed mid-scan leaves no orphan behind.
+pub(crate) fn bulkhead(config: &Config, dir: &Path) -> Command {
+    let mut command = Command::new(&config.exe);
+    command
+        .current_dir(dir)
+        .env("BULKHEAD_CACHE_DIR", &config.cache_dir)
+        .env("NO_COLOR", "1");
+    // SAFETY: prctl is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command
 }

@@ -219,6 +219,12 @@ pub(crate) fn build(
     }
     // `Store::open` takes this key as the sign that advisories were imported.
     schema::set_meta(&tx, "updated_at", &now).map_err(sql)?;
+    // Two imports in one second share `updated_at`: the count tells every update apart.
+    let generation = schema::meta(&tx, "generation")
+        .map_err(sql)?
+        .and_then(|g| g.parse::<u64>().ok())
+        .unwrap_or(0);
+    schema::set_meta(&tx, "generation", &(generation + 1).to_string()).map_err(sql)?;
     summary.total_advisories = tx
         .query_row("SELECT COUNT(*) FROM advisories", [], |r| {
             schema::get_u64(r, 0)

@@ -81,6 +81,19 @@ impl Store {
             .map_err(Error::sql(&self.path))
     }
 
+    /// Which update this is: imports counted, with the time of the last (`"3 2026-…Z"`); two
+    /// updates never share it, even within one second.
+    pub fn update_id(&self) -> Result<String> {
+        let conn = &self.lock().conn;
+        let generation = schema::meta(conn, "generation").map_err(Error::sql(&self.path))?;
+        let at = schema::meta(conn, "updated_at").map_err(Error::sql(&self.path))?;
+        Ok(format!(
+            "{} {}",
+            generation.unwrap_or_else(|| "0".into()),
+            at.unwrap_or_default()
+        ))
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock cannot leave a read-only connection inconsistent.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
