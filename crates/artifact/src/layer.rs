@@ -212,11 +212,7 @@ pub(crate) fn walk<R: Read>(
                     mode,
                     size,
                 };
-                let wanted: Vec<&dyn Analyzer> = analyzers
-                    .iter()
-                    .copied()
-                    .filter(|a| a.wants_file(&file))
-                    .collect();
+                let wanted = choose(analyzers, &file, layer, result);
                 if wanted.is_empty() {
                     continue;
                 }
@@ -299,6 +295,25 @@ pub(crate) fn run(
             )),
         }
     }
+}
+
+/// The analyzers that read `file`; those that decline it say why, in a warning.
+pub(crate) fn choose<'a>(
+    analyzers: &[&'a dyn Analyzer],
+    file: &FileMeta,
+    layer: &str,
+    result: &mut LayerResult,
+) -> Vec<&'a dyn Analyzer> {
+    let mut wanted = Vec::new();
+    for analyzer in analyzers {
+        if analyzer.wants_file(file) {
+            wanted.push(*analyzer);
+        } else if let Some(reason) = analyzer.declines(file) {
+            let message = format!("{}: {reason}", analyzer.name());
+            result.warnings.push(warning(file.path, layer, &message));
+        }
+    }
+    wanted
 }
 
 pub(crate) fn warning(file: &str, layer: &str, message: &str) -> Warning {

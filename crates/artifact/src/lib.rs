@@ -46,6 +46,11 @@ pub trait Analyzer: Send + Sync {
     fn wants_file(&self, file: &FileMeta) -> bool {
         self.wants(file.path)
     }
+    /// A file this analyzer would read but declines (it is over the analyzer's own size cap):
+    /// the reason, which the pass records as a warning naming the file — never a silent skip.
+    fn declines(&self, _file: &FileMeta) -> Option<String> {
+        None
+    }
     /// A problem with the file is an `Err` with a message; the pass records it as a warning
     /// naming the file and layer and goes on.
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String>;

@@ -94,6 +94,11 @@ impl Analyzer for SkippingAnalyzer<'_> {
     fn wants_file(&self, file: &FileMeta) -> bool {
         !self.skip.covers(file.path) && self.inner.wants_file(file)
     }
+    fn declines(&self, file: &FileMeta) -> Option<String> {
+        (!self.skip.covers(file.path))
+            .then(|| self.inner.declines(file))
+            .flatten()
+    }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<FileResult>, String> {
         self.inner.analyze(path, content)
     }

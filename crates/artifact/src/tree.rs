@@ -208,12 +208,7 @@ impl Walk<'_> {
             mode: meta.permissions().mode() & 0o7777,
             size: meta.len(),
         };
-        let wanted: Vec<&dyn Analyzer> = self
-            .analyzers
-            .iter()
-            .copied()
-            .filter(|a| a.wants_file(&file))
-            .collect();
+        let wanted = crate::layer::choose(self.analyzers, &file, "", result);
         if wanted.is_empty() {
             return;
         }

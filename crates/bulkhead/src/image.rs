@@ -93,6 +93,11 @@ pub fn run(global: &Global, cache_dir: &Path, args: &ImageArgs) -> anyhow::Resul
         )?,
         None => artifact::analyze_image(&image, blobs.as_ref(), &analyzers, limits, &bars)?,
     };
+    // Compiled malware rules and their caches are large: gone before matching starts.
+    drop(cache);
+    drop(analyzers);
+    drop(skipping);
+    drop(chosen.analyzers);
     let mut inventory = artifact::squash(layers);
     inventory.warnings.extend(chosen.notes.iter().cloned());
     inventory

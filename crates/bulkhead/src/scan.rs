@@ -268,7 +268,7 @@ pub fn finish(
     let quiet_matches = inventory.malware_quiet;
     if quiet_matches > 0 {
         inventory.warnings.push(gap(format!(
-            "{quiet_matches} matches of third-party malware rules below MEDIUM (capabilities, not malware) not shown; --severity LOW,… shows them"
+            "{quiet_matches} matches of third-party malware rules below HIGH (capabilities and weak signals, not malware) not shown; --severity MEDIUM,… shows them"
         )));
     }
     let package_secrets = if plan.secrets_in_packages {
@@ -447,6 +447,9 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
     };
     let limits = limits(tree.analysis, u64::MAX);
     let layer = artifact::analyze_tree(root, &analyzers, limits, &options)?;
+    // Compiled malware rules and their caches are large: gone before matching starts.
+    drop(analyzers);
+    drop(chosen.analyzers);
     let mut inventory = artifact::squash(vec![layer]);
     inventory.warnings.extend(chosen.notes);
     let config = tree.analysis.wants(ScannerKind::Config);

@@ -43,6 +43,7 @@ limits! {
     YamlNodes = "yaml-nodes", 2_000_000, Count, "nodes of one YAML file, aliases expanded";
     YamlDepth = "yaml-depth", 200, Count, "nesting of one YAML file";
     SecretFindings = "secret-findings", 1000, Count, "secret findings reported per file";
+    MalwareFile = "malware-file", 32 << 20, Bytes, "one file matched with YARA rules (larger: hashed only)";
     FeedRecord = "feed-record", 16 << 20, Bytes, "one advisory record";
     FeedDocument = "feed-document", 256 << 20, Bytes, "one advisory JSON document";
     FeedZipEntries = "feed-zip-entries", 5_000_000, Count, "entries of one advisory zip";
