@@ -679,3 +679,32 @@ fn an_advisory_update_rematches_stored_images_and_notifies_their_tenants() {
         "{log}"
     );
 }
+
+#[test]
+fn the_deployment_manifests_pass_our_own_configuration_checks() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes");
+    let dir = tempfile::tempdir().unwrap();
+    let report = ok_json(bulkhead(
+        &["config", "--format", "json", deploy.to_str().unwrap()],
+        &dir.path().join("cache"),
+    ));
+    let serious: Vec<&Value> = report["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "HIGH" || f["severity"] == "CRITICAL")
+        .collect();
+    assert!(serious.is_empty(), "{serious:?}");
+    // What the deployment is made of, read from the files themselves.
+    let text = std::fs::read_to_string(deploy.join("bulkhead-server.yaml")).unwrap();
+    for kind in [
+        "kind: Deployment",
+        "kind: Service",
+        "kind: PodDisruptionBudget",
+        "kind: NetworkPolicy",
+    ] {
+        assert!(text.contains(kind), "{kind}");
+    }
+    assert!(text.contains("replicas: 2"));
+    assert!(text.contains("secretKeyRef:\n                  name: bulkhead-database"));
+}
