@@ -8,6 +8,7 @@ use common::postgres::Postgres;
 use common::registry::Registry;
 use common::*;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -426,7 +427,7 @@ fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
     });
     assert_eq!(
         pg.query("SELECT string_agg(version::text, ',' ORDER BY version) FROM bulkhead_migrations"),
-        "1,2"
+        "1,2,3"
     );
 
     let mut ids = Vec::new();
@@ -707,4 +708,295 @@ fn the_deployment_manifests_pass_our_own_configuration_checks() {
     }
     assert!(text.contains("replicas: 2"));
     assert!(text.contains("secretKeyRef:\n                  name: bulkhead-database"));
+}
+
+/// Whether `instance` is valid against a schema of Harbor's Scanner Adapter API v1.2 (the
+/// OpenAPI file from goharbor/pluggable-scanner-spec), checked by Python's jsonschema.
+fn harbor_valid(schema: &str, instance: &Value) -> Result<(), String> {
+    let spec = shared()
+        .join("data/specs/harbor-scanner-adapter/api/spec/scanner-adapter-openapi-v1.2.yaml");
+    let script = r##"
+import json, sys, yaml, jsonschema
+spec = yaml.safe_load(open(sys.argv[1]))
+schema = {"$ref": "#/components/schemas/" + sys.argv[2], "components": spec["components"]}
+jsonschema.validate(json.load(sys.stdin), schema)
+"##;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .arg(&spec)
+        .arg(schema)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(instance.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// One request with extra headers; status, headers (lower-case names) and body.
+fn call_with(
+    server: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let code = head[9..12].parse().unwrap();
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
+        .collect();
+    (code, headers, body.to_string())
+}
+
+#[test]
+fn harbor_uses_the_server_as_its_scanner() {
+    let cache = imported_cache("server-harbor", &["Debian-DSA-DLA.jsonl.zst"]);
+    let registry = Registry::start_with_htpasswd("robot$scan", "s3cret-robot");
+    let dir = tempfile::tempdir().unwrap();
+    let image = build(
+        &[layer(
+            "ADD rootfs.tar /",
+            vec![
+                os_release("debian", "10"),
+                file("var/lib/dpkg/status", fixture(POSTGRES_STATUS)),
+                file("var/lib/dpkg/status.d/doc-examples", fixture(DOC_EXAMPLES)),
+            ],
+        )],
+        "amd64",
+    );
+    oci_layout(&dir.path().join("oci"), &[("1", &image)]);
+    let digest = registry.push(&dir.path().join("oci"), "1", "team/app:1", false);
+    let harbor = token(&cache, "harbor");
+    let other = token(&cache, "other");
+    let server = Server::start(&cache, &["--insecure-registry", &registry.host()]);
+    let bearer = format!("Bearer {harbor}");
+    let auth = [("Authorization", bearer.as_str())];
+
+    let (code, headers, body) = call_with(&server, "GET", "/harbor/api/v1/metadata", &auth, "");
+    assert_eq!(code, 200, "{body}");
+    assert!(headers.contains(&(
+        "content-type".into(),
+        "application/vnd.scanner.adapter.metadata+json; version=1.0".into()
+    )));
+    let metadata: Value = serde_json::from_str(&body).unwrap();
+    harbor_valid("ScannerAdapterMetadata", &metadata).unwrap();
+    assert_eq!(metadata["scanner"]["name"], "Bulkhead");
+
+    // What Harbor sends: its registry, the artifact by digest, a robot account's credentials.
+    let basic = format!("Basic {}", base64_encode(b"robot$scan:s3cret-robot"));
+    let request = serde_json::json!({
+        "registry": {"url": format!("http://{}", registry.host()), "authorization": basic},
+        "artifact": {"repository": "team/app", "digest": digest, "tag": "1",
+                     "mime_type": "application/vnd.oci.image.manifest.v1+json"},
+    });
+    let content = [
+        auth[0],
+        (
+            "Content-Type",
+            "application/vnd.scanner.adapter.scan.request+json; version=1.1",
+        ),
+    ];
+    let (code, headers, body) = call_with(
+        &server,
+        "POST",
+        "/harbor/api/v1/scan",
+        &content,
+        &request.to_string(),
+    );
+    assert_eq!(code, 202, "{body}");
+    assert!(headers.iter().any(|(n, v)| n == "content-type"
+        && v == "application/vnd.scanner.adapter.scan.response+json; version=1.0"));
+    let accepted: Value = serde_json::from_str(&body).unwrap();
+    harbor_valid("ScanResponse", &accepted).unwrap();
+    let id = accepted["id"].as_str().unwrap();
+    let report_path = format!("/harbor/api/v1/scan/{id}/report");
+
+    // Polled as Harbor does: 302 with Refresh-After until the report is there.
+    let accept = [
+        auth[0],
+        (
+            "Accept",
+            "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0",
+        ),
+    ];
+    let start = Instant::now();
+    let report = loop {
+        let (code, headers, body) = call_with(&server, "GET", &report_path, &accept, "");
+        match code {
+            200 => break serde_json::from_str::<Value>(&body).unwrap(),
+            302 => assert!(headers
+                .iter()
+                .any(|(n, v)| n == "refresh-after" && v == "5")),
+            _ => panic!("{code} {body}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    harbor_valid("HarborVulnerabilityReport", &report).unwrap();
+    assert_eq!(report["artifact"]["digest"], digest.as_str());
+    assert_eq!(report["artifact"]["repository"], "team/app");
+
+    // The same findings as the CLI pulling the same digest with the same credentials.
+    let cli = ok_json(bulkhead(
+        &[
+            "image",
+            "--quiet",
+            "--insecure",
+            "--username",
+            "robot$scan",
+            "--password",
+            "s3cret-robot",
+            "--format",
+            "json",
+            &format!("{}@{digest}", registry.reference("team/app")),
+        ],
+        &cache,
+    ));
+    let ids = |list: &Value, id: &str, package: &str, version: &str| -> BTreeSet<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("{} {} {}", v[id], v[package], v[version]))
+            .collect()
+    };
+    let expected = ids(
+        &cli["vulnerabilities"],
+        "id",
+        "package",
+        "installed_version",
+    );
+    assert!(!expected.is_empty());
+    assert_eq!(
+        ids(&report["vulnerabilities"], "id", "package", "version"),
+        expected
+    );
+    // Severities on Harbor's scale.
+    let harbor_severity = |ours: &str| match ours {
+        "LOW" => "Low",
+        "MEDIUM" => "Medium",
+        "HIGH" => "High",
+        "CRITICAL" => "Critical",
+        _ => "Unknown",
+    };
+    let first = &cli["vulnerabilities"][0];
+    let same = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == first["id"] && v["package"] == first["package"])
+        .unwrap();
+    assert_eq!(
+        same["severity"],
+        harbor_severity(first["severity"].as_str().unwrap())
+    );
+
+    // Another tenant cannot see it; the credentials are gone once the job ended.
+    let other_auth = format!("Bearer {other}");
+    let (code, _, _) = call_with(
+        &server,
+        "GET",
+        &report_path,
+        &[("Authorization", &other_auth)],
+        "",
+    );
+    assert_eq!(code, 404);
+    let secrets = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM scans WHERE secret IS NOT NULL').fetchone()[0])",
+        ])
+        .arg(cache.join("server.db"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&secrets.stdout).trim(), "0");
+
+    // Refused requests, in Harbor's error shape.
+    let mut bad = request.clone();
+    bad["artifact"]["digest"] = Value::from("latest");
+    let (code, _, body) = call_with(
+        &server,
+        "POST",
+        "/harbor/api/v1/scan",
+        &content,
+        &bad.to_string(),
+    );
+    assert_eq!(code, 422);
+    harbor_valid("ErrorResponse", &serde_json::from_str(&body).unwrap()).unwrap();
+    // Wrong credentials: the scan fails and the report says why (500).
+    let mut wrong = request.clone();
+    wrong["registry"]["authorization"] =
+        Value::from(format!("Basic {}", base64_encode(b"robot$scan:nope")));
+    let (code, _, body) = call_with(
+        &server,
+        "POST",
+        "/harbor/api/v1/scan",
+        &content,
+        &wrong.to_string(),
+    );
+    assert_eq!(code, 202, "{body}");
+    let failed: Value = serde_json::from_str(&body).unwrap();
+    let failed_path = format!(
+        "/harbor/api/v1/scan/{}/report",
+        failed["id"].as_str().unwrap()
+    );
+    let start = Instant::now();
+    loop {
+        let (code, _, body) = call_with(&server, "GET", &failed_path, &accept, "");
+        if code == 500 {
+            let error: Value = serde_json::from_str(&body).unwrap();
+            harbor_valid("ErrorResponse", &error).unwrap();
+            assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+            break;
+        }
+        assert_eq!(code, 302, "{body}");
+        assert!(start.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    server.stop();
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }

@@ -12,7 +12,7 @@ const MAX_BODY: u64 = 32 << 20;
 /// Longest registry reference accepted.
 const MAX_REFERENCE: usize = 512;
 
-type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+pub(crate) type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
 pub fn handle(store: &mut dyn Store, config: &Config, mut request: tiny_http::Request) {
     let response = route(store, config, &mut request);
@@ -34,6 +34,9 @@ fn route(store: &mut dyn Store, config: &Config, request: &mut tiny_http::Reques
                 status(store, tenant, &id)
             })
         }
+        (_, p) if p.starts_with("/harbor/api/v1/") => {
+            crate::harbor::route(store, config, request, &path)
+        }
         (_, p) if p.starts_with("/api/") || matches!(p, "/healthz" | "/readyz" | "/metrics") => {
             error(405, "method not allowed")
         }
@@ -41,7 +44,7 @@ fn route(store: &mut dyn Store, config: &Config, request: &mut tiny_http::Reques
     }
 }
 
-fn with_tenant(
+pub(crate) fn with_tenant(
     store: &mut dyn Store,
     request: &mut tiny_http::Request,
     then: impl FnOnce(&mut dyn Store, &str, &mut tiny_http::Request) -> Response,
@@ -198,9 +201,12 @@ fn metrics(store: &mut dyn Store) -> Response {
 }
 
 fn reply(code: u16, body: &Value) -> Response {
-    let header = "Content-Type: application/json"
-        .parse::<tiny_http::Header>()
-        .expect("a header");
+    reply_as(code, body, "application/json")
+}
+
+/// A JSON body with its media type (Harbor's are versioned vendor types).
+pub(crate) fn reply_as(code: u16, body: &Value, content_type: &str) -> Response {
+    let header = tiny_http::Header::from_bytes("Content-Type", content_type).expect("a header");
     tiny_http::Response::from_data(body.to_string().into_bytes())
         .with_status_code(code)
         .with_header(header)

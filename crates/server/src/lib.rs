@@ -10,9 +10,12 @@
 //! new advisory update that adds findings to a stored inventory (rematch.rs).
 //!
 //! Not yet (issue 13): advisories, inventories and matching in PostgreSQL (each replica
-//! matches with the advisory database in its cache), the Harbor adapter, client mode, TLS.
+//! matches with the advisory database in its cache), client mode, TLS.
+//!
+//! Harbor can use the server as its scanner (harbor.rs).
 
 mod api;
+mod harbor;
 pub mod postgres;
 mod rematch;
 pub mod sqlite;

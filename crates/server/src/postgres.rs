@@ -61,6 +61,9 @@ CREATE INDEX deliveries_due ON deliveries (status, next_at);
 ALTER TABLE scans ADD COLUMN digest TEXT;
 CREATE INDEX scans_digest ON scans (digest);
 ",
+    "
+ALTER TABLE scans ADD COLUMN secret TEXT;
+",
 ];
 
 /// The advisory lock migrations run under ("bulk" in ASCII).
@@ -207,14 +210,14 @@ impl Store for Postgres {
 
     fn submit(&mut self, tenant: &str, request: &Request) -> Result<String, String> {
         let id = random_hex()?;
-        let (kind, body) = request.parts();
+        let (kind, body, secret) = request.parts();
         self.client
             .execute(
                 &format!(
-                    "INSERT INTO scans (id, tenant, kind, request, status, created)
-                     VALUES ($1, $2, $3, $4, 'queued', {NOW})"
+                    "INSERT INTO scans (id, tenant, kind, request, secret, status, created)
+                     VALUES ($1, $2, $3, $4, $5, 'queued', {NOW})"
                 ),
-                &[&id, &tenant, &kind, &body],
+                &[&id, &tenant, &kind, &body, &secret],
             )
             .map_err(text)?;
         Ok(id)
@@ -240,7 +243,7 @@ impl Store for Postgres {
         let mut tx = self.client.transaction().map_err(text)?;
         tx.execute(
             &format!(
-                "UPDATE scans SET status = 'failed', finished = {NOW},
+                "UPDATE scans SET status = 'failed', finished = {NOW}, secret = NULL,
                      error = 'the scan stopped its worker ' || attempts || ' times'
                  WHERE status = 'running' AND lease_until < {NOW} AND attempts >= $1"
             ),
@@ -257,7 +260,7 @@ impl Store for Postgres {
                          WHERE status = 'queued' OR (status = 'running' AND lease_until < {NOW})
                          ORDER BY created LIMIT 1
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING id, kind, request, tenant, attempts"
+                     RETURNING id, kind, request, tenant, attempts, secret"
                 ),
                 &[&lease_seconds],
             )
@@ -265,7 +268,7 @@ impl Store for Postgres {
         tx.commit().map_err(text)?;
         Ok(row.map(|row| Claimed {
             id: row.get(0),
-            request: Request::from_parts(row.get(1), row.get(2)),
+            request: Request::from_parts(row.get(1), row.get(2), row.get(5)),
             tenant: row.get(3),
             attempt: row.get(4),
         }))
@@ -301,7 +304,7 @@ impl Store for Postgres {
             .execute(
                 &format!(
                     "UPDATE scans SET status = $3, report = $4, error = $5, finished = {NOW},
-                         digest = $6, lease_until = NULL
+                         digest = $6, lease_until = NULL, secret = NULL
                      WHERE id = $1 AND attempts = $2 AND status = 'running'"
                 ),
                 &[&job.id, &job.attempt, &status, &report, &error, &digest],

@@ -71,18 +71,26 @@ fn insert_deliveries(tx: &Connection, deliveries: &[(String, String)]) -> Result
     Ok(())
 }
 
-/// Stores made before scans kept their image digest gain the column.
-fn add_digest(db: &Connection) -> rusqlite::Result<()> {
-    let has: i64 = db.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('scans') WHERE name = 'digest'",
-        [],
-        |row| row.get(0),
-    )?;
-    if has == 0 {
-        db.execute_batch(
-            "ALTER TABLE scans ADD COLUMN digest TEXT;
-             CREATE INDEX IF NOT EXISTS scans_digest ON scans(digest);",
+/// Columns added since the first release, for stores made before them: the image digest a
+/// scan named, and a pull's credentials (kept until the job ends).
+fn add_columns(db: &Connection) -> rusqlite::Result<()> {
+    for (column, extra) in [
+        (
+            "digest",
+            "CREATE INDEX IF NOT EXISTS scans_digest ON scans(digest);",
+        ),
+        ("secret", ""),
+    ] {
+        let has: i64 = db.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('scans') WHERE name = ?1",
+            params![column],
+            |row| row.get(0),
         )?;
+        if has == 0 {
+            db.execute_batch(&format!(
+                "ALTER TABLE scans ADD COLUMN {column} TEXT; {extra}"
+            ))?;
+        }
     }
     Ok(())
 }
@@ -95,7 +103,7 @@ impl Embedded {
         db.busy_timeout(std::time::Duration::from_secs(30))
             .and_then(|_| db.pragma_update(None, "journal_mode", "WAL"))
             .and_then(|_| db.execute_batch(SCHEMA))
-            .and_then(|_| add_digest(&db))
+            .and_then(|_| add_columns(&db))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Embedded { db })
     }
@@ -137,12 +145,12 @@ impl Store for Embedded {
 
     fn submit(&mut self, tenant: &str, request: &Request) -> Result<String, String> {
         let id = random_hex()?;
-        let (kind, body) = request.parts();
+        let (kind, body, secret) = request.parts();
         self.db
             .execute(
-                "INSERT INTO scans (id, tenant, kind, request, status, created)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                params![id, tenant, kind, body, now()],
+                "INSERT INTO scans (id, tenant, kind, request, secret, status, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
+                params![id, tenant, kind, body, secret, now()],
             )
             .map_err(text)?;
         Ok(id)
@@ -173,15 +181,16 @@ impl Store for Embedded {
             .map_err(text)?;
         let now = now();
         tx.execute(
-            "UPDATE scans SET status = 'failed', finished = ?1,
+            "UPDATE scans SET status = 'failed', finished = ?1, secret = NULL,
                  error = 'the scan stopped its worker ' || attempts || ' times'
              WHERE status = 'running' AND lease_until < ?1 AND attempts >= ?2",
             params![now, MAX_ATTEMPTS],
         )
         .map_err(text)?;
-        let found: Option<(String, String, String, String, i64)> = tx
+        type Row = (String, String, String, String, i64, Option<String>);
+        let found: Option<Row> = tx
             .query_row(
-                "SELECT id, kind, request, tenant, attempts + 1 FROM scans
+                "SELECT id, kind, request, tenant, attempts + 1, secret FROM scans
                  WHERE status = 'queued' OR (status = 'running' AND lease_until < ?1)
                  ORDER BY created LIMIT 1",
                 params![now],
@@ -192,12 +201,13 @@ impl Store for Embedded {
                         row.get(2)?,
                         row.get(3)?,
                         row.get(4)?,
+                        row.get(5)?,
                     ))
                 },
             )
             .optional()
             .map_err(text)?;
-        let Some((id, kind, body, tenant, attempt)) = found else {
+        let Some((id, kind, body, tenant, attempt, secret)) = found else {
             tx.commit().map_err(text)?;
             return Ok(None);
         };
@@ -211,7 +221,7 @@ impl Store for Embedded {
         Ok(Some(Claimed {
             id,
             tenant,
-            request: Request::from_parts(&kind, body),
+            request: Request::from_parts(&kind, body, secret),
             attempt,
         }))
     }
@@ -246,7 +256,7 @@ impl Store for Embedded {
         let changed = tx
             .execute(
                 "UPDATE scans SET status = ?3, report = ?4, error = ?5, finished = ?6,
-                     digest = ?7, lease_until = NULL
+                     digest = ?7, lease_until = NULL, secret = NULL
                  WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
                 params![job.id, job.attempt, status, report, error, now(), digest],
             )

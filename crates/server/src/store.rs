@@ -18,21 +18,35 @@ pub enum Request {
     Reference(String),
     /// A CycloneDX or SPDX JSON document.
     Sbom(String),
+    /// A registry reference with the credentials to pull it (`user:password`; Harbor's robot
+    /// account): stored apart and forgotten when the job ends.
+    Pull {
+        reference: String,
+        credentials: Option<String>,
+    },
 }
 
 impl Request {
-    pub(crate) fn parts(&self) -> (&'static str, &str) {
+    /// Kind, stored text, and the secret kept apart (credentials).
+    pub(crate) fn parts(&self) -> (&'static str, &str, Option<&str>) {
         match self {
-            Request::Reference(r) => ("reference", r),
-            Request::Sbom(s) => ("sbom", s),
+            Request::Reference(r) => ("reference", r, None),
+            Request::Sbom(s) => ("sbom", s, None),
+            Request::Pull {
+                reference,
+                credentials,
+            } => ("pull", reference, credentials.as_deref()),
         }
     }
 
-    pub(crate) fn from_parts(kind: &str, text: String) -> Request {
-        if kind == "sbom" {
-            Request::Sbom(text)
-        } else {
-            Request::Reference(text)
+    pub(crate) fn from_parts(kind: &str, text: String, secret: Option<String>) -> Request {
+        match kind {
+            "sbom" => Request::Sbom(text),
+            "pull" => Request::Pull {
+                reference: text,
+                credentials: secret,
+            },
+            _ => Request::Reference(text),
         }
     }
 }

@@ -121,19 +121,18 @@ fn run_scan(
     let mut command = bulkhead(config, dir);
     match &job.request {
         Request::Reference(reference) => {
-            command.args([
-                "image",
-                "--quiet",
-                "--format",
-                "json",
-                "--timeout",
-                &timeout,
-            ]);
-            let host = reference.split('/').next().unwrap_or_default();
-            if config.insecure_registries.iter().any(|r| r == host) {
-                command.arg("--insecure");
+            image_args(&mut command, config, reference, &timeout, &report);
+        }
+        Request::Pull {
+            reference,
+            credentials,
+        } => {
+            if let Some((user, password)) = credentials.as_deref().and_then(|c| c.split_once(':')) {
+                command
+                    .env("BULKHEAD_USERNAME", user)
+                    .env("BULKHEAD_PASSWORD", password);
             }
-            command.arg("-o").arg(&report).arg("--").arg(reference);
+            image_args(&mut command, config, reference, &timeout, &report);
         }
         Request::Sbom(document) => {
             let input = dir.join("sbom.json");
@@ -219,4 +218,20 @@ pub(crate) fn bulkhead(config: &Config, dir: &Path) -> Command {
         });
     }
     command
+}
+
+/// `bulkhead image` of a registry reference, over plain HTTP for the registries named so.
+fn image_args(
+    command: &mut Command,
+    config: &Config,
+    reference: &str,
+    timeout: &str,
+    report: &Path,
+) {
+    command.args(["image", "--quiet", "--format", "json", "--timeout", timeout]);
+    let host = reference.split('/').next().unwrap_or_default();
+    if config.insecure_registries.iter().any(|r| r == host) {
+        command.arg("--insecure");
+    }
+    command.arg("-o").arg(report).arg("--").arg(reference);
 }

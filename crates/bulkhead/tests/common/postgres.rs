@@ -1,6 +1,6 @@
 //! A real PostgreSQL for tests: Debian's server binaries, a cluster made by `initdb` in a
 //! temp dir, started on a free port on 127.0.0.1 (run as the `postgres` user when the tests
-//! run as root, since PostgreSQL refuses root), stopped on drop. `.ci/setup-postgres.sh`
+//! run as root, since PostgreSQL refuses root), stopped on drop. `.ci/setup-server.sh`
 //! installs the binaries.
 
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ fn bin_dir() -> PathBuf {
         .collect();
     found.sort();
     found.pop().expect(
-        "PostgreSQL's server binaries are not installed; run .ci/setup-postgres.sh (CI does)",
+        "PostgreSQL's server binaries are not installed; run .ci/setup-server.sh (CI does)",
     )
 }
 
