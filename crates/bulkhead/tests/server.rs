@@ -250,12 +250,14 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
 
     let (code, accepted) = server.json("POST", "/api/v1/scans", &alice, &submit);
     assert_eq!(code, 202, "{accepted}");
+    ours_valid("Accepted", &accepted);
     let id = accepted["id"].as_str().unwrap().to_string();
     // Another tenant cannot tell the scan exists.
     let (code, _) = server.json("GET", &format!("/api/v1/scans/{id}"), &bob, "");
     assert_eq!(code, 404);
     let scan = server.wait(&alice, &id);
     assert_eq!(scan["status"], "done", "{scan}");
+    ours_valid("Scan", &scan);
 
     let cli = bulkhead(
         &[
@@ -271,6 +273,26 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
     let cli = ok_json(cli);
     assert!(!cli["vulnerabilities"].as_array().unwrap().is_empty());
     assert_eq!(stable(scan["report"].clone()), stable(cli.clone()));
+
+    // The tenant's images: this one, with its latest scan's summary; none for another tenant.
+    let (code, listed) = server.json("GET", "/api/v1/images", &alice, "");
+    assert_eq!(code, 200);
+    ours_valid("Images", &listed);
+    let images = listed["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1, "{listed}");
+    assert_eq!(images[0]["digest"], cli["artifact"]["digest"]);
+    assert_eq!(images[0]["name"], cli["artifact"]["name"]);
+    assert_eq!(images[0]["scan"]["id"], id.as_str());
+    assert_eq!(images[0]["summary"], cli["summary"]);
+    let digest = cli["artifact"]["digest"].as_str().unwrap();
+    let (code, latest) = server.json("GET", &format!("/api/v1/images/{digest}"), &alice, "");
+    assert_eq!(code, 200);
+    assert_eq!(stable(latest["report"].clone()), stable(cli.clone()));
+    let (_, theirs) = server.json("GET", "/api/v1/images", &bob, "");
+    assert_eq!(theirs["images"], Value::Array(Vec::new()));
+    let (code, missing) = server.json("GET", &format!("/api/v1/images/{digest}"), &bob, "");
+    assert_eq!(code, 404);
+    ours_valid("Error", &missing);
 
     // The webhook: the image's findings, signed with the webhook's secret.
     let (headers, body) = delivered.recv_timeout(Duration::from_secs(60)).unwrap();
@@ -427,7 +449,7 @@ fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
     });
     assert_eq!(
         pg.query("SELECT string_agg(version::text, ',' ORDER BY version) FROM bulkhead_migrations"),
-        "1,2,3"
+        "1,2,3,4"
     );
 
     let mut ids = Vec::new();
@@ -452,6 +474,12 @@ fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
         pg.query("SELECT count(*) FROM scans WHERE status = 'done' AND attempts = 1"),
         "50"
     );
+    // One SBOM scanned 50 times is one image, listed with its latest scan on either replica.
+    let (code, listed) = b.json("GET", "/api/v1/images", &alice, "");
+    assert_eq!(code, 200);
+    assert_eq!(listed["images"].as_array().unwrap().len(), 1, "{listed}");
+    let (_, theirs) = a.json("GET", "/api/v1/images", &bob, "");
+    assert_eq!(theirs["images"], Value::Array(Vec::new()));
     let (log_a, log_b) = (a.stop(), b.stop());
     let (ran_a, ran_b) = (finished(&log_a), finished(&log_b));
     assert!(
@@ -711,10 +739,24 @@ fn the_deployment_manifests_pass_our_own_configuration_checks() {
 }
 
 /// Whether `instance` is valid against a schema of Harbor's Scanner Adapter API v1.2 (the
-/// OpenAPI file from goharbor/pluggable-scanner-spec), checked by Python's jsonschema.
+/// OpenAPI file from goharbor/pluggable-scanner-spec).
 fn harbor_valid(schema: &str, instance: &Value) -> Result<(), String> {
     let spec = shared()
         .join("data/specs/harbor-scanner-adapter/api/spec/scanner-adapter-openapi-v1.2.yaml");
+    openapi_valid(&spec, schema, instance)
+}
+
+/// Whether an answer of ours is valid against our OpenAPI document (docs/openapi/server.yaml).
+fn ours_valid(schema: &str, instance: &Value) {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi/server.yaml");
+    if let Err(e) = openapi_valid(&spec, schema, instance) {
+        panic!("{schema}: {e}\n{instance}");
+    }
+}
+
+/// Whether `instance` is valid against `schema` of an OpenAPI file's components, checked by
+/// Python's jsonschema (an implementation independent of ours).
+fn openapi_valid(spec: &Path, schema: &str, instance: &Value) -> Result<(), String> {
     let script = r##"
 import json, sys, yaml, jsonschema
 spec = yaml.safe_load(open(sys.argv[1]))

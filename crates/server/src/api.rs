@@ -28,6 +28,15 @@ fn route(store: &mut dyn Store, config: &Config, request: &mut tiny_http::Reques
         (Get, "/metrics") => metrics(store),
         (Post, "/api/v1/scans") => with_tenant(store, request, submit),
         (Post, "/api/v1/webhooks") => with_tenant(store, request, add_webhook),
+        (Get, "/api/v1/images") => {
+            with_tenant(store, request, |store, tenant, _| images(store, tenant))
+        }
+        (Get, p) if p.starts_with("/api/v1/images/") => {
+            let digest = p["/api/v1/images/".len()..].to_string();
+            with_tenant(store, request, |store, tenant, _| {
+                image(store, tenant, &digest)
+            })
+        }
         (Get, p) if p.starts_with("/api/v1/scans/") => {
             let id = p["/api/v1/scans/".len()..].to_string();
             with_tenant(store, request, |store, tenant, _| {
@@ -163,6 +172,43 @@ fn status(store: &mut dyn Store, tenant: &str, id: &str) -> Response {
         body["error"] = Value::String(error);
     }
     reply(200, &body)
+}
+
+/// The tenant's images, each with the summary of its latest finished scan.
+fn images(store: &mut dyn Store, tenant: &str) -> Response {
+    let images = match store.images(tenant) {
+        Ok(images) => images,
+        Err(e) => return error(500, &e),
+    };
+    let list: Vec<Value> = images
+        .iter()
+        .map(|image| {
+            json!({
+                "digest": image.digest,
+                "name": image.name,
+                "scan": {"id": image.scan_id, "finished_at": rfc3339(image.finished)},
+                "summary": serde_json::from_str::<Value>(&image.summary).unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    reply(200, &json!({ "images": list }))
+}
+
+/// An image's latest report (`GET /api/v1/images/{digest}`).
+fn image(store: &mut dyn Store, tenant: &str, digest: &str) -> Response {
+    let latest = match store.images(tenant) {
+        Ok(images) => images.into_iter().find(|i| i.digest == digest),
+        Err(e) => return error(500, &e),
+    };
+    let Some(latest) = latest else {
+        return error(404, "no such image");
+    };
+    status(store, tenant, &latest.scan_id)
+}
+
+fn rfc3339(seconds: f64) -> String {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(seconds.max(0.0));
+    store::time::format_utc(time)
 }
 
 fn ready(config: &Config) -> Response {

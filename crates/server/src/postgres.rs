@@ -7,8 +7,8 @@
 //! transaction under an advisory lock, so replicas starting together apply each once.
 
 use crate::store::{
-    new_token, random_hex, token_hash, Claimed, Counts, Delivery, Request, Scan, Store, Webhook,
-    MAX_ATTEMPTS,
+    new_token, random_hex, token_hash, Claimed, Counts, Delivery, Image, ImageFacts, Request, Scan,
+    Store, Webhook, MAX_ATTEMPTS,
 };
 use postgres::{Client, NoTls};
 
@@ -63,6 +63,11 @@ CREATE INDEX scans_digest ON scans (digest);
 ",
     "
 ALTER TABLE scans ADD COLUMN secret TEXT;
+",
+    "
+ALTER TABLE scans ADD COLUMN name TEXT;
+ALTER TABLE scans ADD COLUMN summary TEXT;
+CREATE INDEX scans_images ON scans (tenant, digest, finished) WHERE status = 'done';
 ",
 ];
 
@@ -292,7 +297,7 @@ impl Store for Postgres {
         &mut self,
         job: &Claimed,
         result: Result<String, String>,
-        digest: Option<&str>,
+        image: Option<&ImageFacts>,
         deliveries: &[(String, String)],
     ) -> Result<bool, String> {
         let (status, report, error) = match result {
@@ -304,10 +309,19 @@ impl Store for Postgres {
             .execute(
                 &format!(
                     "UPDATE scans SET status = $3, report = $4, error = $5, finished = {NOW},
-                         digest = $6, lease_until = NULL, secret = NULL
+                         digest = $6, name = $7, summary = $8, lease_until = NULL, secret = NULL
                      WHERE id = $1 AND attempts = $2 AND status = 'running'"
                 ),
-                &[&job.id, &job.attempt, &status, &report, &error, &digest],
+                &[
+                    &job.id,
+                    &job.attempt,
+                    &status,
+                    &report,
+                    &error,
+                    &image.map(|i| &i.digest),
+                    &image.map(|i| &i.name),
+                    &image.map(|i| &i.summary),
+                ],
             )
             .map_err(text)?;
         if changed == 0 {
@@ -316,6 +330,32 @@ impl Store for Postgres {
         insert_deliveries(&mut tx, deliveries)?;
         tx.commit().map_err(text)?;
         Ok(true)
+    }
+
+    fn images(&mut self, tenant: &str) -> Result<Vec<Image>, String> {
+        let rows = self
+            .client
+            .query(
+                "SELECT * FROM (
+                     SELECT DISTINCT ON (digest) digest, COALESCE(name, '') AS name, id,
+                            finished, COALESCE(summary, '{}')
+                     FROM scans
+                     WHERE tenant = $1 AND status = 'done' AND digest IS NOT NULL
+                     ORDER BY digest, finished DESC) latest
+                 ORDER BY name, digest",
+                &[&tenant],
+            )
+            .map_err(text)?;
+        Ok(rows
+            .iter()
+            .map(|row| Image {
+                digest: row.get(0),
+                name: row.get(1),
+                scan_id: row.get(2),
+                finished: row.get(3),
+                summary: row.get(4),
+            })
+            .collect())
     }
 
     fn tenants_of(&mut self, digest: &str) -> Result<Vec<String>, String> {

@@ -3,8 +3,8 @@
 //! workers never take the same job.
 
 use crate::store::{
-    new_token, now, random_hex, token_hash, Claimed, Counts, Delivery, Request, Scan, Store,
-    Webhook, MAX_ATTEMPTS,
+    new_token, now, random_hex, token_hash, Claimed, Counts, Delivery, Image, ImageFacts, Request,
+    Scan, Store, Webhook, MAX_ATTEMPTS,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -80,6 +80,8 @@ fn add_columns(db: &Connection) -> rusqlite::Result<()> {
             "CREATE INDEX IF NOT EXISTS scans_digest ON scans(digest);",
         ),
         ("secret", ""),
+        ("name", ""),
+        ("summary", ""),
     ] {
         let has: i64 = db.query_row(
             "SELECT COUNT(*) FROM pragma_table_info('scans') WHERE name = ?1",
@@ -242,7 +244,7 @@ impl Store for Embedded {
         &mut self,
         job: &Claimed,
         result: Result<String, String>,
-        digest: Option<&str>,
+        image: Option<&ImageFacts>,
         deliveries: &[(String, String)],
     ) -> Result<bool, String> {
         let (status, report, error) = match result {
@@ -256,9 +258,19 @@ impl Store for Embedded {
         let changed = tx
             .execute(
                 "UPDATE scans SET status = ?3, report = ?4, error = ?5, finished = ?6,
-                     digest = ?7, lease_until = NULL, secret = NULL
+                     digest = ?7, name = ?8, summary = ?9, lease_until = NULL, secret = NULL
                  WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
-                params![job.id, job.attempt, status, report, error, now(), digest],
+                params![
+                    job.id,
+                    job.attempt,
+                    status,
+                    report,
+                    error,
+                    now(),
+                    image.map(|i| &i.digest),
+                    image.map(|i| &i.name),
+                    image.map(|i| &i.summary),
+                ],
             )
             .map_err(text)?;
         if changed == 0 {
@@ -267,6 +279,32 @@ impl Store for Embedded {
         insert_deliveries(&tx, deliveries)?;
         tx.commit().map_err(text)?;
         Ok(true)
+    }
+
+    fn images(&mut self, tenant: &str) -> Result<Vec<Image>, String> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT digest, COALESCE(name, ''), id, finished, COALESCE(summary, '{}')
+                 FROM scans s
+                 WHERE tenant = ?1 AND status = 'done' AND digest IS NOT NULL
+                   AND finished = (SELECT MAX(finished) FROM scans t WHERE t.tenant = s.tenant
+                                   AND t.digest = s.digest AND t.status = 'done')
+                 ORDER BY 2, 1",
+            )
+            .map_err(text)?;
+        let rows = stmt
+            .query_map(params![tenant], |row| {
+                Ok(Image {
+                    digest: row.get(0)?,
+                    name: row.get(1)?,
+                    scan_id: row.get(2)?,
+                    finished: row.get(3)?,
+                    summary: row.get(4)?,
+                })
+            })
+            .map_err(text)?;
+        rows.collect::<Result<_, _>>().map_err(text)
     }
 
     fn tenants_of(&mut self, digest: &str) -> Result<Vec<String>, String> {
@@ -455,9 +493,22 @@ mod tests {
         assert!(!jobs.finish(&claimed, Ok("{}".into()), None, &[]).unwrap());
         assert!(jobs.renew(&again, 60.0).unwrap());
         assert!(jobs
-            .finish(&again, Ok("{}".into()), Some("sha256:1"), &[])
+            .finish(
+                &again,
+                Ok("{}".into()),
+                Some(&ImageFacts {
+                    digest: "sha256:1".into(),
+                    name: "r.example/app:1".into(),
+                    summary: "{}".into(),
+                }),
+                &[],
+            )
             .unwrap());
         assert_eq!(jobs.tenants_of("sha256:1").unwrap(), ["team-a"]);
+        let images = jobs.images("team-a").unwrap();
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].scan_id, id);
+        assert!(jobs.images("team-b").unwrap().is_empty());
         let scan = jobs.get("team-a", &id).unwrap().unwrap();
         assert_eq!(scan.status, "done");
         assert!(jobs.revoke_token(&token).unwrap());

@@ -70,6 +70,27 @@ pub struct Claimed {
     pub attempt: i64,
 }
 
+/// What a finished scan says about the image, kept beside its report so that listing images
+/// reads no report.
+#[derive(Debug, Clone, Default)]
+pub struct ImageFacts {
+    pub digest: String,
+    pub name: String,
+    /// The report's `summary` object, as JSON.
+    pub summary: String,
+}
+
+/// A tenant's image: its latest finished scan.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub digest: String,
+    pub name: String,
+    pub scan_id: String,
+    /// Seconds since the epoch.
+    pub finished: f64,
+    pub summary: String,
+}
+
 /// A tenant's webhook.
 #[derive(Debug, Clone)]
 pub struct Webhook {
@@ -112,16 +133,18 @@ pub trait Store: Send {
     fn claim(&mut self, lease_seconds: f64) -> Result<Option<Claimed>, String>;
     /// Extends the lease of a job still held; false when it was lost.
     fn renew(&mut self, job: &Claimed, lease_seconds: f64) -> Result<bool, String>;
-    /// Stores the result (with the image digest it names) and, in the same transaction, the
-    /// webhook deliveries it causes (webhook id, body): a crash loses neither. False (and
+    /// Stores the result (with what it says about the image) and, in the same transaction,
+    /// the webhook deliveries it causes (webhook id, body): a crash loses neither. False (and
     /// nothing stored) when the lease was lost to another worker, which owns the job now.
     fn finish(
         &mut self,
         job: &Claimed,
         result: Result<String, String>,
-        digest: Option<&str>,
+        image: Option<&ImageFacts>,
         deliveries: &[(String, String)],
     ) -> Result<bool, String>;
+    /// The tenant's images, each with its latest finished scan, by name.
+    fn images(&mut self, tenant: &str) -> Result<Vec<Image>, String>;
     /// The tenants that scanned the image with this digest.
     fn tenants_of(&mut self, digest: &str) -> Result<Vec<String>, String>;
     /// Stores deliveries (webhook id, body) in one transaction.

@@ -4,7 +4,7 @@
 //! lease (its store was unreachable for longer than the lease) stops the scan and stores
 //! nothing — another worker owns the job.
 
-use crate::store::{Claimed, Request, Store};
+use crate::store::{Claimed, ImageFacts, Request, Store};
 use crate::Config;
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
@@ -78,9 +78,18 @@ pub fn run(config: &Config, stop: &AtomicBool) {
                         Vec::new()
                     }
                 };
-                let digest = parsed["artifact"]["digest"].as_str();
+                let facts = parsed["artifact"]["digest"]
+                    .as_str()
+                    .map(|digest| ImageFacts {
+                        digest: digest.to_string(),
+                        name: parsed["artifact"]["name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                        summary: parsed["summary"].to_string(),
+                    });
                 store
-                    .finish(&job, Ok(report.clone()), digest, &deliveries)
+                    .finish(&job, Ok(report.clone()), facts.as_ref(), &deliveries)
                     .map(|_| ())
             }
             Outcome::Failed(error) => store.finish(&job, Err(error), None, &[]).map(|_| ()),
