@@ -765,7 +765,7 @@ jsonschema.validate(json.load(sys.stdin), schema)
 "##;
     let mut child = Command::new("python3")
         .args(["-c", script])
-        .arg(&spec)
+        .arg(spec)
         .arg(schema)
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())

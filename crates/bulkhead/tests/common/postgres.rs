@@ -23,9 +23,9 @@ fn bin_dir() -> PathBuf {
         .filter(|d| d.join("initdb").is_file())
         .collect();
     found.sort();
-    found.pop().expect(
-        "PostgreSQL's server binaries are not installed; run .ci/setup-server.sh (CI does)",
-    )
+    found
+        .pop()
+        .expect("PostgreSQL's server binaries are not installed; run .ci/setup-server.sh (CI does)")
 }
 
 fn is_root() -> bool {
