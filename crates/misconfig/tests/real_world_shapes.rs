@@ -146,3 +146,88 @@ fn a_default_is_called_a_default() {
     let explicit = pod("      imagePullPolicy: IfNotPresent\n").unwrap();
     assert_eq!(explicit, "imagePullPolicy is IfNotPresent");
 }
+
+/// A pod mounting one host path at /host, read-only or not: the hostPath rule that fires.
+fn host_path_rule(path: &str, read_only: bool) -> Vec<String> {
+    let text = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\nspec:\n  containers:\n    - name: agent\n      image: agent:1\n      volumeMounts:\n        - name: host\n          mountPath: /host\n          readOnly: {read_only}\n  volumes:\n    - name: host\n      hostPath:\n        path: {path}\n"
+    );
+    let mut ids: Vec<String> = k8s_ids(&text)
+        .into_iter()
+        .filter(|id| ["BH-K8S-023", "BH-K8S-024", "BH-K8S-065"].contains(&id.as_str()))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn host_mounts_are_ranked_by_what_they_give_an_attacker() {
+    // The node: a socket (read-only does not stop a client), `/`, system directories writable.
+    for (path, read_only) in [
+        ("/var/run/docker.sock", true),
+        ("/", true),
+        ("/etc", false),
+        ("/usr", false),
+        ("/var/lib/kubelet", false),
+    ] {
+        assert_eq!(
+            host_path_rule(path, read_only),
+            ["BH-K8S-023"],
+            "{path} ro={read_only}"
+        );
+    }
+    // Its secrets: sensitive directories read-only.
+    for path in [
+        "/etc",
+        "/root",
+        "/proc",
+        "/var/lib/kubelet/pods",
+        "/var/log",
+    ] {
+        assert_eq!(host_path_rule(path, true), ["BH-K8S-065"], "{path}");
+    }
+    // The rest: a CA bundle or the time zone read-only, /usr read-only, an app's directory.
+    for (path, read_only) in [
+        ("/etc/ssl/certs", true),
+        ("/etc/localtime", true),
+        ("/usr", true),
+        ("/srv/data", false),
+    ] {
+        assert_eq!(
+            host_path_rule(path, read_only),
+            ["BH-K8S-024"],
+            "{path} ro={read_only}"
+        );
+    }
+    // A CA bundle mounted writable is /etc mounted writable.
+    assert_eq!(host_path_rule("/etc/ssl/certs", false), ["BH-K8S-023"]);
+
+    let compose = |volumes: &str| -> Vec<String> {
+        let text = format!(
+            "services:\n  app:\n    image: app:1\n    read_only: true\n    volumes:\n{volumes}"
+        );
+        misconfig::compose::check("compose.yaml", &text)
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.rule_id.starts_with("BH-DC-00"))
+            .map(|f| format!("{} {}", f.rule_id, f.message))
+            .collect()
+    };
+    // The time zone and CA bundles read-only, as most compose files mount them: nothing.
+    assert!(compose(
+        "      - /etc/localtime:/etc/localtime:ro\n      - /etc/ssl/certs:/etc/ssl/certs:ro\n"
+    )
+    .is_empty());
+    assert_eq!(
+        compose("      - /etc:/host/etc:ro\n"),
+        ["BH-DC-007 mounts host path \"/etc\" (read-only)"]
+    );
+    assert_eq!(
+        compose("      - type: bind\n        source: /usr\n        target: /usr\n"),
+        ["BH-DC-007 mounts host path \"/usr\" (writable)"]
+    );
+    assert_eq!(
+        compose("      - type: bind\n        source: /usr\n        target: /usr\n        read_only: true\n"),
+        Vec::<String>::new()
+    );
+}

@@ -3,7 +3,7 @@
 use inventory::Severity::{Critical, High, Low};
 
 use super::{rule, Out, Service};
-use crate::k8s::volumes::is_critical_host_path;
+use crate::k8s::volumes::{host_path_risk, HostPathRisk};
 use crate::rule::Rule;
 use crate::yaml::{Node, Pos};
 
@@ -19,7 +19,7 @@ pub const SENSITIVE_BIND: Rule = rule(
     "BH-DC-007",
     High,
     "Sensitive host directory mounted",
-    "Mounting `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/root`, `/boot` or Docker's data directory exposes host credentials and lets the container change the host.",
+    "Mounting `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/root`, `/boot` or Docker's data directory exposes host credentials, and writable (or a writable `/usr`, `/bin`, `/lib`) lets the container change the host. Read-only CA bundles and the time zone (`/etc/localtime:/etc/localtime:ro`) are not flagged.",
     "Mount only the application's own directories, read-only where possible.",
     &["CIS Docker Benchmark 5.5"],
 );
@@ -32,21 +32,27 @@ pub const READ_ONLY: Rule = rule(
     &["CIS Docker Benchmark 5.12"],
 );
 
-/// A bind mount's host path from the short (`/host:/ctr:ro`) or long (`type: bind`) syntax;
-/// named volumes (no leading `/`, `.` or `~`) have none.
-fn host_path(volume: &Node) -> Option<(&str, Pos)> {
+/// A bind mount's host path and whether it is read-only, from the short (`/host:/ctr:ro`) or
+/// long (`type: bind`, `read_only: true`) syntax; named volumes (no leading `/`, `.` or `~`)
+/// have none.
+fn host_path(volume: &Node) -> Option<(&str, Pos, bool)> {
     if let Some(spec) = volume.as_str() {
-        let source = spec.split(':').next()?;
+        let mut parts = spec.split(':');
+        let source = parts.next()?;
         let is_path = source.starts_with('/')
             || source.starts_with('.')
             || source.starts_with('~')
             || source.starts_with("\\\\");
-        return is_path.then_some((source, volume.pos));
+        let read_only = parts
+            .nth(1)
+            .is_some_and(|options| options.split(',').any(|o| o == "ro"));
+        return is_path.then_some((source, volume.pos, read_only));
     }
     let source = volume.entry("source")?;
     let is_bind = volume.get("type").and_then(Node::as_str) == Some("bind");
+    let read_only = volume.get("read_only").and_then(Node::as_bool) == Some(true);
     is_bind
-        .then(|| Some((source.value.as_str()?, source.key_pos)))
+        .then(|| Some((source.value.as_str()?, source.key_pos, read_only)))
         .flatten()
 }
 
@@ -57,7 +63,7 @@ fn is_socket(path: &str) -> bool {
 
 pub(crate) fn check(s: &Service, out: &mut Out) {
     for volume in s.node.get("volumes").map(Node::items).unwrap_or_default() {
-        let Some((path, at)) = host_path(volume) else {
+        let Some((path, at, read_only)) = host_path(volume) else {
             continue;
         };
         if is_socket(path) {
@@ -67,8 +73,14 @@ pub(crate) fn check(s: &Service, out: &mut Out) {
                 at,
                 format!("mounts host socket {path:?}"),
             );
-        } else if is_critical_host_path(path) {
-            out.report(&SENSITIVE_BIND, s, at, format!("mounts host path {path:?}"));
+        } else if host_path_risk(path, read_only) != HostPathRisk::Other {
+            let mode = if read_only { "read-only" } else { "writable" };
+            out.report(
+                &SENSITIVE_BIND,
+                s,
+                at,
+                format!("mounts host path {path:?} ({mode})"),
+            );
         }
     }
     match s.node.entry("read_only") {

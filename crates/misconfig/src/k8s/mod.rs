@@ -109,6 +109,7 @@ pub static RULES: &[Rule] = &[
     pod_security::LOW_UID,
     pod_security::LOW_GID,
     rbac::ADMIN_EDIT_CLUSTER_BINDING,
+    volumes::HOST_PATH_SECRETS,
 ];
 
 /// Rules run only under [`Profile::Restricted`].
