@@ -231,3 +231,39 @@ fn host_mounts_are_ranked_by_what_they_give_an_attacker() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn the_same_missing_low_setting_is_one_finding_per_file() {
+    let text = "services:\n  web:\n    image: web:1\n  worker:\n    image: worker:1\n  cache:\n    image: redis:7\n    read_only: false\n";
+    let findings = misconfig::compose::check("compose.yaml", text).unwrap();
+    let of = |id: &str| -> Vec<&misconfig::Finding> {
+        findings.iter().filter(|f| f.rule_id == id).collect()
+    };
+    // No memory limit anywhere: one finding, at the first service, naming all three.
+    let memory = of("BH-DC-023");
+    assert_eq!(memory.len(), 1, "{memory:?}");
+    assert_eq!((memory[0].line, memory[0].column), (2, 3));
+    assert_eq!(
+        memory[0].resource.as_deref(),
+        Some("services \"web\", \"worker\", \"cache\"")
+    );
+    assert!(
+        memory[0].message.starts_with("3 services: "),
+        "{}",
+        memory[0].message
+    );
+    // A writable root filesystem: two services lack read_only (one finding), one sets it
+    // false (its own finding, at the value).
+    let writable = of("BH-DC-022");
+    assert_eq!(writable.len(), 2, "{writable:?}");
+    assert!(writable
+        .iter()
+        .any(|f| f.line == 8 && f.message == "read_only is false"));
+    assert!(writable
+        .iter()
+        .any(|f| f.line == 2 && f.resource.as_deref() == Some("services \"web\", \"worker\"")));
+    // A single service: nothing to group.
+    let one_service =
+        misconfig::compose::check("compose.yaml", "services:\n  web:\n    image: web:1\n").unwrap();
+    assert!(one_service.iter().all(|f| !f.message.contains("services:")));
+}

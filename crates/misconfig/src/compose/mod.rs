@@ -70,6 +70,8 @@ pub(crate) struct Out<'a> {
     file: &'a str,
     text: &'a str,
     findings: Vec<Finding>,
+    /// Each service checked and its key's position.
+    services: Vec<(String, Pos)>,
 }
 
 impl Out<'_> {
@@ -88,6 +90,7 @@ pub fn check(file: &str, text: &str) -> Result<Vec<Finding>, ConfigError> {
         file,
         text,
         findings: Vec::new(),
+        services: Vec::new(),
     };
     for document in &documents {
         for entry in document
@@ -103,15 +106,64 @@ pub fn check(file: &str, text: &str) -> Result<Vec<Finding>, ConfigError> {
                 pos: entry.key_pos,
                 node: &entry.value,
             };
+            out.services.push((entry.key.clone(), entry.key_pos));
             privilege::check(&service, &mut out);
             mounts::check(&service, &mut out);
             exposure::check(&service, &mut out);
             hygiene::check(&service, &mut out);
         }
     }
-    let mut findings = out.findings;
+    let mut findings = group_missing_low(out.findings, &out.services);
     findings.sort_by(|a, b| (a.line, a.column, &a.rule_id).cmp(&(b.line, b.column, &b.rule_id)));
     Ok(findings)
+}
+
+/// LOW findings about a setting that several services all lack (no memory limit, no PIDs limit,
+/// capabilities not dropped, …: in real compose files every service gets the same five) become
+/// one finding per rule at the first service, naming them all, so a real finding is not buried.
+/// A finding about a value a service sets stays its own.
+fn group_missing_low(findings: Vec<Finding>, services: &[(String, Pos)]) -> Vec<Finding> {
+    use std::collections::BTreeMap;
+    let missing = |f: &Finding| {
+        f.severity == inventory::Severity::Low
+            && services
+                .iter()
+                .any(|(_, pos)| (pos.line, pos.column) == (f.line, f.column))
+    };
+    let mut groups: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for finding in findings {
+        if missing(&finding) {
+            groups
+                .entry(finding.rule_id.clone())
+                .or_default()
+                .push(finding);
+        } else {
+            kept.push(finding);
+        }
+    }
+    for (_, mut group) in groups {
+        if group.len() == 1 {
+            kept.append(&mut group);
+            continue;
+        }
+        group.sort_by_key(|f| (f.line, f.column));
+        let names: Vec<String> = group
+            .iter()
+            .filter_map(|f| f.resource.as_deref())
+            .map(|r| r.trim_start_matches("service ").to_string())
+            .collect();
+        let mut first = group.swap_remove(0);
+        first.message = format!(
+            "{} services: {} ({})",
+            names.len(),
+            first.message,
+            names.join(", ")
+        );
+        first.resource = Some(format!("services {}", names.join(", ")));
+        kept.push(first);
+    }
+    kept
 }
 
 /// A list that compose also accepts as a single string (`cap_add`, `security_opt`, `devices`…).
