@@ -267,3 +267,32 @@ fn the_same_missing_low_setting_is_one_finding_per_file() {
         misconfig::compose::check("compose.yaml", "services:\n  web:\n    image: web:1\n").unwrap();
     assert!(one_service.iter().all(|f| !f.message.contains("services:")));
 }
+
+#[test]
+fn a_workload_is_judged_by_the_service_account_in_its_own_file() {
+    // Path order puts the other chart's copy first; the Deployment's own file disables the token.
+    let other = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\n";
+    let own = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\nautomountServiceAccountToken: false\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      serviceAccountName: web\n      containers:\n        - name: web\n          image: web:1\n";
+    let files = [
+        ("a-other/sa.yaml".to_string(), other.to_string()),
+        ("b-web/all.yaml".to_string(), own.to_string()),
+    ];
+    let (findings, errors) = check_all(&files, &Options::default());
+    assert!(errors.is_empty());
+    let ids: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.file.as_str()))
+        .collect();
+    assert!(!ids.iter().any(|(id, _)| *id == "BH-K8S-039"), "{ids:?}");
+    // The conflicting copy is reported, at the later definition, naming the other.
+    let conflict: Vec<&misconfig::Finding> = findings
+        .iter()
+        .filter(|f| f.rule_id == "BH-K8S-066")
+        .collect();
+    assert_eq!(conflict.len(), 1, "{conflict:?}");
+    assert_eq!(conflict[0].file, "b-web/all.yaml");
+    assert_eq!(
+        conflict[0].message,
+        "ServiceAccount/web is also defined at a-other/sa.yaml:2 with different content"
+    );
+}

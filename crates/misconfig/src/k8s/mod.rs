@@ -14,6 +14,7 @@
 //! (host namespaces, hostPath, hostPorts) keep their severity: the sandbox still shares them.
 
 pub(crate) mod capabilities;
+mod duplicates;
 mod host;
 pub(crate) mod images;
 mod network;
@@ -110,6 +111,7 @@ pub static RULES: &[Rule] = &[
     pod_security::LOW_GID,
     rbac::ADMIN_EDIT_CLUSTER_BINDING,
     volumes::HOST_PATH_SECRETS,
+    duplicates::CONFLICTING_DEFINITIONS,
 ];
 
 /// Rules run only under [`Profile::Restricted`].
@@ -310,6 +312,7 @@ pub fn check_all(
         network::check_policy(object, &mut out);
     }
     network::check_coverage(&objects, &workloads, &mut out);
+    duplicates::check(&objects, &mut out);
     let mut findings = out.findings;
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.rule_id).cmp(&(&b.file, b.line, b.column, &b.rule_id))

@@ -44,7 +44,7 @@ pub(crate) fn check(w: &Workload, objects: &[Object], out: &mut Out) {
         .unwrap_or("default");
     let automount = match w.spec.entry("automountServiceAccountToken") {
         Some(e) => e.value.as_bool() != Some(false),
-        None => service_account_automounts(objects, account, w.object.namespace),
+        None => service_account_automounts(objects, w.object, account),
     };
     if automount {
         let at = w
@@ -84,11 +84,22 @@ pub(crate) fn check_namespace(object: &Object, out: &mut Out) {
     }
 }
 
-/// Whether the ServiceAccount `name` (if among the inputs) leaves token mounting on.
-fn service_account_automounts(objects: &[Object], name: &str, namespace: Option<&str>) -> bool {
-    let account = objects
+/// Whether the ServiceAccount `name` of the workload's namespace (if among the inputs) leaves
+/// token mounting on. Defined more than once (BH-K8S-066 says so), the definition in the
+/// workload's own file counts — the last one there, as `kubectl apply -f` leaves it — else
+/// the first elsewhere.
+fn service_account_automounts(objects: &[Object], workload: &Object, name: &str) -> bool {
+    let accounts: Vec<&Object> = objects
         .iter()
-        .find(|o| o.kind == "ServiceAccount" && o.name == name && o.namespace == namespace);
+        .filter(|o| {
+            o.kind == "ServiceAccount" && o.name == name && o.namespace == workload.namespace
+        })
+        .collect();
+    let account = accounts
+        .iter()
+        .rev()
+        .find(|a| a.file == workload.file)
+        .or_else(|| accounts.first());
     account
         .and_then(|a| a.node.get("automountServiceAccountToken"))
         .and_then(Node::as_bool)
