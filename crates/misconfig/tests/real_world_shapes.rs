@@ -296,3 +296,25 @@ fn a_workload_is_judged_by_the_service_account_in_its_own_file() {
         "ServiceAccount/web is also defined at a-other/sa.yaml:2 with different content"
     );
 }
+
+#[test]
+fn a_quoted_scalar_continued_less_indented_parses_as_kubectl_reads_it() {
+    // Continuation lines indented less than the key: libyaml and go-yaml accept it.
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    description: \"a long text\n  continued less indented\n and even less\"\ndata:\n  k: v\n";
+    let documents = misconfig::yaml::parse("cm.yaml", text, &Default::default()).unwrap();
+    let value = documents[0]
+        .path(&["metadata", "annotations", "description"])
+        .and_then(|n| n.as_str());
+    // PyYAML's reading of the same text.
+    assert_eq!(
+        value,
+        Some("a long text continued less indented and even less")
+    );
+    assert_eq!(
+        documents[0].path(&["data", "k"]).and_then(|n| n.as_str()),
+        Some("v")
+    );
+    // Truly broken YAML is still an error with its position.
+    let broken = "a: \"never closed\nb: 1\n";
+    assert!(misconfig::yaml::parse("x.yaml", broken, &Default::default()).is_err());
+}

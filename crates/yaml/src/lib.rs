@@ -7,6 +7,8 @@
 //! instead of exhausting memory. Merge keys (`<<: *anchor`) are applied, explicit keys winning,
 //! because compose files use them to share settings.
 
+mod lenient;
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
@@ -181,8 +183,29 @@ fn shorten(source: &str) -> String {
     format!("{}…", &trimmed[..end])
 }
 
-/// Parses every document of `text` (YAML or JSON).
+/// Quoted scalars made acceptable per file (each costs one more parse of the file).
+const MAX_LENIENT_FIXES: usize = 32;
+
+/// Parses every document of `text` (YAML or JSON). A quoted scalar whose continuation lines
+/// are indented less than its key, which the parsers Kubernetes tools use accept, is accepted
+/// too (lenient.rs).
 pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, ParseError> {
+    let mut fixed = std::borrow::Cow::Borrowed(text);
+    for _ in 0..=MAX_LENIENT_FIXES {
+        match parse_strict(file, &fixed, limits) {
+            Err(e) if e.message.ends_with("invalid indentation in quoted scalar") => {
+                match lenient::indent_quoted_scalar(&fixed, e.line, e.column) {
+                    Some(next) => fixed = std::borrow::Cow::Owned(next),
+                    None => return Err(e),
+                }
+            }
+            result => return result,
+        }
+    }
+    parse_strict(file, &fixed, limits)
+}
+
+fn parse_strict(file: &str, text: &str, limits: &Limits) -> Result<Vec<Node>, ParseError> {
     let error = |pos: Pos, message: String| ParseError {
         file: file.to_string(),
         line: pos.line,
