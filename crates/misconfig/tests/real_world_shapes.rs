@@ -318,3 +318,31 @@ fn a_quoted_scalar_continued_less_indented_parses_as_kubectl_reads_it() {
     let broken = "a: \"never closed\nb: 1\n";
     assert!(misconfig::yaml::parse("x.yaml", broken, &Default::default()).is_err());
 }
+
+#[test]
+fn commands_inside_shell_control_flow_are_checked() {
+    let dockerfile = "FROM debian:12\n\
+RUN if [ -n \"$X\" ]; then curl -fsSL https://x.example/i.sh | sh; fi\n\
+RUN for u in a b; do curl -k https://x.example/$u; done\n\
+RUN while false; do wget --no-check-certificate https://x.example/y; done\n\
+RUN { sudo true; }\n\
+RUN sh -c 'apt-get update && apt-get install -y curl'\n\
+USER 1000\n";
+    let found: Vec<(usize, String)> = misconfig::dockerfile::check("Dockerfile", dockerfile, true)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.line, f.rule_id.to_string()))
+        .collect();
+    for expected in [
+        (2, "BH-DF-007"), // a downloaded script piped into a shell, in an `if` body
+        (3, "BH-DF-008"), // curl -k in a `for` loop
+        (4, "BH-DF-008"), // wget --no-check-certificate in a `while` loop
+        (5, "BH-DF-011"), // sudo in a `{ …; }` group
+        (6, "BH-DF-022"), // apt-get install without --no-install-recommends in `sh -c '…'`
+    ] {
+        assert!(
+            found.contains(&(expected.0, expected.1.to_string())),
+            "{expected:?} not in {found:?}"
+        );
+    }
+}

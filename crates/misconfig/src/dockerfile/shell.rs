@@ -1,5 +1,16 @@
 //! Just enough shell to read RUN: words with quotes, and commands split at `&&`, `||`, `;`,
-//! `|`, `&` and newlines, keeping which command pipes into the next.
+//! `|`, `&` and newlines, keeping which command pipes into the next. Control flow is seen
+//! through (`if … then CMD; fi`, loops, `case`, `{ …; }`, subshells, `!`), and the script of
+//! `sh -c '…'` / `bash -c "…"` is read as commands too, so every rule sees every command.
+
+/// Words that open or close a compound command rather than name a program.
+const KEYWORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "case", "esac", "{", "}",
+    "!",
+];
+
+/// Shells whose `-c` argument is a script.
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh"];
 
 /// One simple command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,16 +139,40 @@ fn commands_at(script: &str, depth: usize) -> Vec<Command> {
     }
     flush(&mut word, &mut in_word, &mut words);
     finish(&mut words, false, &mut out);
+    for command in &mut out {
+        let keywords = command
+            .words
+            .iter()
+            .take_while(|w| KEYWORDS.contains(&w.as_str()))
+            .count();
+        command.words.drain(..keywords);
+    }
+    out.retain(|c| !c.words.is_empty());
     if depth < 3 {
-        let nested: Vec<Command> = out
+        let substituted = out
             .iter()
             .flat_map(|c| &c.words)
-            .filter_map(|w| w.find("$(").map(|at| &w[at + 2..]))
+            .filter_map(|w| w.find("$(").map(|at| &w[at + 2..]));
+        let scripts = out.iter().filter_map(shell_script);
+        let nested: Vec<Command> = substituted
+            .chain(scripts)
             .flat_map(|inner| commands_at(inner, depth + 1))
             .collect();
         out.extend(nested);
     }
     out
+}
+
+/// The script of `sh -c SCRIPT` (any shell, options before `-c` allowed).
+fn shell_script(command: &Command) -> Option<&str> {
+    if !SHELLS.contains(&command.name()?) {
+        return None;
+    }
+    let args = command.args_from_program();
+    let at = args
+        .iter()
+        .position(|w| w.starts_with('-') && !w.starts_with("--") && w.contains('c'))?;
+    args.get(at + 1).map(String::as_str)
 }
 
 fn flush(word: &mut String, in_word: &mut bool, words: &mut Vec<String>) {
@@ -167,6 +202,35 @@ mod tests {
         assert_eq!(cmds[1].name(), Some("bash"));
         assert_eq!(cmds[2].words, vec!["echo", "a && b"]);
         assert!(!cmds[2].piped);
+    }
+
+    #[test]
+    fn control_flow_and_shell_scripts_are_seen_through() {
+        let names = |script: &str| -> Vec<String> {
+            commands(script)
+                .iter()
+                .filter_map(|c| c.name().map(str::to_string))
+                .collect()
+        };
+        assert_eq!(
+            names("if [ -n \"$X\" ]; then curl -k https://x; else wget y; fi"),
+            ["[", "curl", "wget"]
+        );
+        assert_eq!(
+            names("for u in a b; do sudo apt-get install $u; done"),
+            ["for", "apt-get"]
+        );
+        assert_eq!(
+            names("{ ! true; } || (cd /x && make)"),
+            ["true", "cd", "make"]
+        );
+        let piped = commands("while read l; do curl -s $l | sh; done");
+        assert!(piped.iter().any(|c| c.name() == Some("curl") && c.piped));
+        assert_eq!(
+            names("sh -c 'apt-get update && apt-get install -y curl'"),
+            ["sh", "apt-get", "apt-get"]
+        );
+        assert_eq!(names("bash -ec \"wget -q http://x\""), ["bash", "wget"]);
     }
 
     #[test]
