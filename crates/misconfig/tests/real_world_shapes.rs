@@ -346,3 +346,32 @@ USER 1000\n";
         );
     }
 }
+
+#[test]
+fn what_ships_is_judged_on_the_stages_that_reach_the_final_image() {
+    let dockerfile = "FROM debian:12 AS build\n\
+RUN apt-get update && apt-get install -y openssh-server gcc\n\
+RUN pip install build\n\
+FROM debian:12 AS rootfs\n\
+RUN apt-get update && apt-get install -y --no-install-recommends curl\n\
+FROM scratch\n\
+COPY --from=build /src/app /app\n\
+COPY --from=rootfs / /\n\
+USER 1000\n";
+    let found: Vec<(usize, String)> = misconfig::dockerfile::check("Dockerfile", dockerfile, true)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.line, f.rule_id.to_string()))
+        .collect();
+    let at = |line: usize, id: &str| found.contains(&(line, id.to_string()));
+    // The build stage is discarded but for /src/app: its SSH server, recommended packages,
+    // apt lists and pip cache do not ship.
+    for id in ["BH-DF-032", "BH-DF-022", "BH-DF-023"] {
+        assert!(!at(2, id), "{id} on a discarded stage: {found:?}");
+    }
+    assert!(!at(3, "BH-DF-030"), "{found:?}");
+    // Reproducibility is still judged there: unpinned packages.
+    assert!(at(2, "BH-DF-024"), "{found:?}");
+    // The whole root of `rootfs` is copied: its apt lists ship.
+    assert!(at(5, "BH-DF-023"), "{found:?}");
+}

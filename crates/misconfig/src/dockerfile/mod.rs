@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub dockerignore: bool,
     /// Each RUN instruction with its parsed commands.
     pub runs: Vec<(&'a Instruction, Vec<Command>)>,
+    /// Per stage: whether its content reaches the final image (see [`shipped_stages`]).
+    shipped: Vec<bool>,
     findings: std::cell::RefCell<Vec<Finding>>,
 }
 
@@ -37,6 +39,18 @@ impl<'a> Context<'a> {
             None => format!("stage {index}"),
         });
         self.findings.borrow_mut().push(finding);
+    }
+
+    /// As [`Context::report`], for rules about what the image ships (package caches, an SSH
+    /// server, setuid or world-writable files): nothing when `at` is in a build stage that
+    /// the final image does not contain.
+    pub fn report_shipped(&self, rule: &Rule, at: &Instruction, message: impl Into<String>) {
+        if at
+            .stage
+            .is_none_or(|stage| self.shipped.get(stage) != Some(&false))
+        {
+            self.report(rule, at, message);
+        }
     }
 
     /// Instructions with this keyword, in every stage.
@@ -94,12 +108,44 @@ pub fn check_parsed(file: &str, df: &Dockerfile, dockerignore: bool) -> Vec<Find
         df,
         dockerignore,
         runs,
+        shipped: shipped_stages(df),
         findings: Default::default(),
     };
     for check in checks() {
         (check.run)(&ctx, &check.rule);
     }
     ctx.findings.into_inner()
+}
+
+/// The stages whose content the final image holds: the final stage's FROM chain, and the
+/// chain of any stage whose whole root it copies (`COPY --from=build / /`). A stage only some
+/// paths are copied from (`COPY --from=build /app/bin /usr/local/bin`) ships those paths, not
+/// its package caches or installed daemons.
+fn shipped_stages(df: &Dockerfile) -> Vec<bool> {
+    let mut shipped = vec![false; df.stages.len()];
+    let mut queue = df.final_chain();
+    while let Some(stage) = queue.pop() {
+        if std::mem::replace(&mut shipped[stage], true) {
+            continue;
+        }
+        for copy in df.stage_instructions(stage).filter(|i| i.keyword == "COPY") {
+            let from = copy.flags.iter().find(|(name, _)| name == "from");
+            let Some(from) = from.and_then(|(_, value)| value.as_deref()) else {
+                continue;
+            };
+            let words = shell::words(&copy.args);
+            let sources = &words[..words.len().saturating_sub(1)];
+            if sources
+                .iter()
+                .any(|s| s.trim_end_matches(['/', '.']).is_empty())
+            {
+                if let Some(index) = df.stage_named(from, stage) {
+                    queue.extend(df.chain(index));
+                }
+            }
+        }
+    }
+    shipped
 }
 
 crate::rule::family_rule_constructor!(crate::rule::Family::Dockerfile);

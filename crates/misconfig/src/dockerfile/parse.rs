@@ -114,8 +114,16 @@ impl Dockerfile {
     /// The stages the final image is built from: the last stage, and the stage it names as
     /// its base, and so on (`FROM build AS final`).
     pub fn final_chain(&self) -> Vec<usize> {
+        self.stages
+            .len()
+            .checked_sub(1)
+            .map_or_else(Vec::new, |last| self.chain(last))
+    }
+
+    /// `stage` and the stages it is built FROM, nearest first.
+    pub fn chain(&self, stage: usize) -> Vec<usize> {
         let mut chain = Vec::new();
-        let mut current = self.stages.len().checked_sub(1);
+        let mut current = Some(stage).filter(|s| *s < self.stages.len());
         while let Some(index) = current {
             if chain.contains(&index) {
                 break;

@@ -111,7 +111,7 @@ fn recommends(ctx: &Context, rule: &Rule) {
                 || w.contains("Install-Recommends=0")
         });
         if !off {
-            ctx.report(rule, run, "recommended packages are installed too");
+            ctx.report_shipped(rule, run, "recommended packages are installed too");
         }
     }
 }
@@ -134,7 +134,7 @@ fn lists_left(ctx: &Context, rule: &Rule) {
                 .iter()
                 .any(|c| matches!(invocation(c, &["apt-get"]), Some((_, "dist-clean", _))));
         if uses_apt && !cached && !cleaned {
-            ctx.report(rule, run, "the apt package lists stay in this layer");
+            ctx.report_shipped(rule, run, "the apt package lists stay in this layer");
         }
     }
 }

@@ -115,7 +115,7 @@ fn apk_cache(ctx: &Context, rule: &Rule) {
             n == "mount" && v.as_deref().is_some_and(|v| v.contains("/var/cache/apk"))
         });
         if !cmd.has("--no-cache") && !cached && !mentions(commands, "/var/cache/apk") {
-            ctx.report(rule, run, "apk keeps its cache in the layer");
+            ctx.report_shipped(rule, run, "apk keeps its cache in the layer");
         }
     }
 }
@@ -145,7 +145,7 @@ fn yum_clean(ctx: &Context, rule: &Rule) {
         }) || mentions(commands, "/var/cache/yum")
             || mentions(commands, "/var/cache/dnf");
         if !cleaned {
-            ctx.report(rule, run, "the yum/dnf cache stays in the layer");
+            ctx.report_shipped(rule, run, "the yum/dnf cache stays in the layer");
         }
     }
 }
@@ -183,7 +183,7 @@ fn pip_cache(ctx: &Context, rule: &Rule) {
             .iter()
             .any(|(n, v)| n == "mount" && v.as_deref().is_some_and(|v| v.contains("type=cache")));
         if !env_off && !cached && !cmd.has("--no-cache-dir") {
-            ctx.report(rule, run, "pip keeps its download cache in the layer");
+            ctx.report_shipped(rule, run, "pip keeps its download cache in the layer");
         }
     }
 }
@@ -235,7 +235,7 @@ fn ssh_server(ctx: &Context, rule: &Rule) {
             })
         });
         if let Some(package) = installed {
-            ctx.report(rule, run, format!("{package} is installed"));
+            ctx.report_shipped(rule, run, format!("{package} is installed"));
         }
     }
 }

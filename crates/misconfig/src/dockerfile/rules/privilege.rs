@@ -124,7 +124,7 @@ fn world_writable(ctx: &Context, rule: &Rule) {
             .into_iter()
             .find(|m| world_writable_mode(m))
         {
-            ctx.report(
+            ctx.report_shipped(
                 rule,
                 run,
                 format!("chmod {mode} makes files writable by everyone"),
@@ -133,7 +133,7 @@ fn world_writable(ctx: &Context, rule: &Rule) {
     }
     for copy in ctx.each("COPY").chain(ctx.each("ADD")) {
         if let Some(mode) = copy.flag("chmod").filter(|m| world_writable_mode(m)) {
-            ctx.report(
+            ctx.report_shipped(
                 rule,
                 copy,
                 format!("--chmod={mode} makes files writable by everyone"),
@@ -156,12 +156,12 @@ fn setuid_mode(mode: &str) -> bool {
 fn setuid(ctx: &Context, rule: &Rule) {
     for (run, commands) in &ctx.runs {
         if let Some(mode) = chmod_modes(commands).into_iter().find(|m| setuid_mode(m)) {
-            ctx.report(rule, run, format!("chmod {mode} sets a setuid/setgid bit"));
+            ctx.report_shipped(rule, run, format!("chmod {mode} sets a setuid/setgid bit"));
         }
     }
     for copy in ctx.each("COPY").chain(ctx.each("ADD")) {
         if let Some(mode) = copy.flag("chmod").filter(|m| setuid_mode(m)) {
-            ctx.report(
+            ctx.report_shipped(
                 rule,
                 copy,
                 format!("--chmod={mode} sets a setuid/setgid bit"),
