@@ -213,19 +213,7 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
     let cache = imported_cache("server", &["Debian-DSA-DLA.jsonl.zst"]);
     let registry = Registry::start();
     let dir = tempfile::tempdir().unwrap();
-    let image = build(
-        &[layer(
-            "ADD rootfs.tar /",
-            vec![
-                os_release("debian", "10"),
-                file("var/lib/dpkg/status", fixture(POSTGRES_STATUS)),
-                file("var/lib/dpkg/status.d/doc-examples", fixture(DOC_EXAMPLES)),
-            ],
-        )],
-        "amd64",
-    );
-    let layout = dir.path().join("oci");
-    oci_layout(&layout, &[("1", &image)]);
+    let layout = debian10_layout(dir.path());
     let reference = registry.reference("team/app:1");
     registry.push(&layout, "1", "team/app:1", false);
 
@@ -312,20 +300,7 @@ fn scans_by_reference_and_sbom_per_tenant_like_the_cli() {
     assert_eq!(event["findings"], cli["vulnerabilities"]);
 
     // An SBOM of the same image, as the CLI makes it, scanned by the server.
-    let sbom = bulkhead(
-        &[
-            "image",
-            "--quiet",
-            "--insecure",
-            "--format",
-            "cyclonedx",
-            &reference,
-        ],
-        &cache,
-    );
-    assert!(sbom.status.success());
-    let document: Value = serde_json::from_slice(&sbom.stdout).unwrap();
-    let body = serde_json::json!({ "sbom": document }).to_string();
+    let body = sbom_request(&reference, &cache);
     let (code, accepted) = server.json("POST", "/api/v1/scans", &bob, &body);
     assert_eq!(code, 202);
     let scan = server.wait(&bob, accepted["id"].as_str().unwrap());
@@ -382,9 +357,8 @@ fn a_failed_scan_says_why_and_an_unreachable_database_is_a_clear_error() {
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
-/// A test image (the Debian 10 dpkg databases above) pushed to `registry` as `name`.
-fn push_image(registry: &Registry, name: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
+/// The test image, Debian 10 with the dpkg databases above, as an OCI layout in `dir` (tag 1).
+fn debian10_layout(dir: &Path) -> std::path::PathBuf {
     let image = build(
         &[layer(
             "ADD rootfs.tar /",
@@ -396,9 +370,33 @@ fn push_image(registry: &Registry, name: &str) -> String {
         )],
         "amd64",
     );
-    let layout = dir.path().join("oci");
+    let layout = dir.join("oci");
     oci_layout(&layout, &[("1", &image)]);
-    registry.push(&layout, "1", name, false);
+    layout
+}
+
+/// `{"sbom": …}` with the CLI's CycloneDX SBOM of `reference`.
+fn sbom_request(reference: &str, cache: &Path) -> String {
+    let sbom = bulkhead(
+        &[
+            "image",
+            "--quiet",
+            "--insecure",
+            "--format",
+            "cyclonedx",
+            reference,
+        ],
+        cache,
+    );
+    assert!(sbom.status.success());
+    let document: Value = serde_json::from_slice(&sbom.stdout).unwrap();
+    serde_json::json!({ "sbom": document }).to_string()
+}
+
+/// The test image pushed to `registry` as `name`.
+fn push_image(registry: &Registry, name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    registry.push(&debian10_layout(dir.path()), "1", name, false);
     registry.reference(name)
 }
 
@@ -425,20 +423,7 @@ fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
     let bob = token_in(&cache_b, "bob", &["--database", &url]);
     let registry = Registry::start();
     let reference = push_image(&registry, "team/app:1");
-    let sbom = bulkhead(
-        &[
-            "image",
-            "--quiet",
-            "--insecure",
-            "--format",
-            "cyclonedx",
-            &reference,
-        ],
-        &cache_a,
-    );
-    assert!(sbom.status.success());
-    let document: Value = serde_json::from_slice(&sbom.stdout).unwrap();
-    let body = serde_json::json!({ "sbom": document }).to_string();
+    let body = sbom_request(&reference, &cache_a);
 
     // Started together: both apply the schema, once.
     let args = ["--database", &url, "--workers", "2"];
@@ -822,19 +807,7 @@ fn harbor_uses_the_server_as_its_scanner() {
     let cache = imported_cache("server-harbor", &["Debian-DSA-DLA.jsonl.zst"]);
     let registry = Registry::start_with_htpasswd("robot$scan", "s3cret-robot");
     let dir = tempfile::tempdir().unwrap();
-    let image = build(
-        &[layer(
-            "ADD rootfs.tar /",
-            vec![
-                os_release("debian", "10"),
-                file("var/lib/dpkg/status", fixture(POSTGRES_STATUS)),
-                file("var/lib/dpkg/status.d/doc-examples", fixture(DOC_EXAMPLES)),
-            ],
-        )],
-        "amd64",
-    );
-    oci_layout(&dir.path().join("oci"), &[("1", &image)]);
-    let digest = registry.push(&dir.path().join("oci"), "1", "team/app:1", false);
+    let digest = registry.push(&debian10_layout(dir.path()), "1", "team/app:1", false);
     let harbor = token(&cache, "harbor");
     let other = token(&cache, "other");
     let server = Server::start(&cache, &["--insecure-registry", &registry.host()]);

@@ -4,6 +4,15 @@
 
 use misconfig::k8s::{check_all, Options};
 
+/// (line, rule id) of every finding.
+fn dockerfile_lines(text: &str) -> Vec<(usize, String)> {
+    misconfig::dockerfile::check("Dockerfile", text, true)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.line, f.rule_id.to_string()))
+        .collect()
+}
+
 fn dockerfile_ids(text: &str) -> Vec<String> {
     misconfig::dockerfile::check("Dockerfile", text, true)
         .unwrap()
@@ -328,11 +337,7 @@ RUN while false; do wget --no-check-certificate https://x.example/y; done\n\
 RUN { sudo true; }\n\
 RUN sh -c 'apt-get update && apt-get install -y curl'\n\
 USER 1000\n";
-    let found: Vec<(usize, String)> = misconfig::dockerfile::check("Dockerfile", dockerfile, true)
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.line, f.rule_id.to_string()))
-        .collect();
+    let found = dockerfile_lines(dockerfile);
     for expected in [
         (2, "BH-DF-007"), // a downloaded script piped into a shell, in an `if` body
         (3, "BH-DF-008"), // curl -k in a `for` loop
@@ -358,11 +363,7 @@ FROM scratch\n\
 COPY --from=build /src/app /app\n\
 COPY --from=rootfs / /\n\
 USER 1000\n";
-    let found: Vec<(usize, String)> = misconfig::dockerfile::check("Dockerfile", dockerfile, true)
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.line, f.rule_id.to_string()))
-        .collect();
+    let found = dockerfile_lines(dockerfile);
     let at = |line: usize, id: &str| found.contains(&(line, id.to_string()));
     // The build stage is discarded but for /src/app: its SSH server, recommended packages,
     // apt lists and pip cache do not ship.
