@@ -192,46 +192,11 @@ fn parse_warnings(outcome: &Outcome) -> Vec<Warning> {
         .collect()
 }
 
-/// Misconfiguration rules about a credential written as a literal value in a manifest.
-const LITERAL_RULES: &[&str] = &["BH-K8S-028", "BH-DC-018"];
-
-/// A literal credential is one finding, not two: the secret found on the same line as a
-/// literal-value misconfiguration is named in its message and moved to `suppressed[]`.
-fn tie_literal_secrets(
-    findings: &mut [misconfig::Finding],
-    secrets: Vec<inventory::Secret>,
-) -> (Vec<inventory::Secret>, Vec<report::suppress::Suppressed>) {
-    let mut kept = Vec::new();
-    let mut hidden = Vec::new();
-    for secret in secrets {
-        let same = findings.iter_mut().find(|f| {
-            LITERAL_RULES.contains(&f.rule_id.as_str())
-                && f.file == secret.file
-                && f.line == secret.line
-        });
-        let Some(finding) = same else {
-            kept.push(secret);
-            continue;
-        };
-        finding.message = format!("{} (secret rule {})", finding.message, secret.rule_id);
-        hidden.push(report::suppress::Suppressed {
-            kind: "secret",
-            id: secret.rule_id.clone(),
-            target: format!("{}:{}", secret.file, secret.line),
-            by: format!("{} at {}:{}", finding.rule_id, finding.file, finding.line),
-            purl: None,
-            status: None,
-            justification: Some("same_finding".into()),
-            statement: None,
-        });
-    }
-    (kept, hidden)
-}
-
 fn report_of(path: &str, outcome: Outcome) -> Report {
     let mut warnings = parse_warnings(&outcome);
     let mut misconfigurations = outcome.findings;
-    let (secrets, suppressed) = tie_literal_secrets(&mut misconfigurations, outcome.secrets);
+    let (secrets, suppressed) =
+        crate::secrets::tie_literal(&mut misconfigurations, outcome.secrets);
     warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
         line: None,
         column: None,

@@ -280,6 +280,9 @@ pub fn finish(
     let mut warnings = inventory.warnings;
     warnings.extend(matches.warnings);
     warnings.extend(data_gaps);
+    // A literal credential in a manifest the scan checked is one finding, not two.
+    let mut misconfigurations = plan.misconfigurations;
+    let (secrets, tied) = crate::secrets::tie_literal(&mut misconfigurations, inventory.secrets);
     let mut report = Report {
         schema_version: report::SCHEMA_VERSION,
         tool: Tool {
@@ -299,8 +302,8 @@ pub fn finish(
             .map(MalwareFinding::from_package)
             .chain(inventory.malware.into_iter().map(MalwareFinding::Content))
             .collect(),
-        secrets: inventory.secrets,
-        misconfigurations: plan.misconfigurations,
+        secrets,
+        misconfigurations,
         escape_paths: Vec::new(),
         summary: Default::default(),
         warnings,
@@ -309,6 +312,7 @@ pub fn finish(
         integrity: plan.integrity,
     };
     report.suppressed.extend(package_secrets);
+    report.suppressed.extend(tied);
     report.suppress(&prepared.ignore, &prepared.vex);
     report.apply(&prepared.filter);
     if !global.quiet {

@@ -464,4 +464,31 @@ fn a_literal_credential_is_one_finding() {
         report["suppressed"][0]["by"],
         "BH-K8S-028 at deploy.yaml:11"
     );
+
+    // `bulkhead fs` runs the configuration checks and the secret scan over the same file:
+    // one finding there too.
+    let fs = ok_json(bulkhead(
+        &[
+            "fs",
+            "--scanners",
+            "secret,config",
+            "--format",
+            "json",
+            dir.path().to_str().unwrap(),
+        ],
+        &dir.path().join("cache"),
+    ));
+    assert_eq!(fs["secrets"], serde_json::json!([]), "{fs}");
+    let tied: Vec<&Value> = fs["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "BH-K8S-028" && f["line"] == 11)
+        .collect();
+    assert_eq!(tied.len(), 1, "{fs}");
+    assert!(fs["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["id"] == "stripe-secret-key" && s["justification"] == "same_finding"));
 }
