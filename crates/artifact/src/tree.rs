@@ -221,7 +221,14 @@ impl Walk<'_> {
 
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut content = Vec::new();
+    // A file already over the cap is refused before its bytes are read (a 300 MiB binary
+    // was read to its cap first, 256 MiB of memory for nothing); others get a buffer of their
+    // length, not one grown by doubling.
+    let length = file.metadata().map_or(0, |m| m.len());
+    if length > cap {
+        return Err(format!("over --max-file-size {cap}; not analyzed"));
+    }
+    let mut content = Vec::with_capacity(usize::try_from(length).unwrap_or(0) + 1);
     file.take(cap + 1)
         .read_to_end(&mut content)
         .map_err(|e| format!("cannot read: {e}"))?;
