@@ -68,9 +68,9 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<u8> {
         scan::scan_path(path, &options)
     };
     if outcome.files == 0 && outcome.errors.is_empty() {
-        outcome.warnings.push(format!(
-            "no Dockerfile, Kubernetes or compose file found in {}: nothing was checked",
-            args.path
+        outcome.warnings.push((
+            args.path.clone(),
+            "no Dockerfile, Kubernetes or compose file found: nothing was checked".into(),
         ));
     }
     let unparsed = !outcome.errors.is_empty();
@@ -168,10 +168,10 @@ pub fn check_tree(
     };
     let outcome = scan::scan_path(root, &options);
     let mut warnings = parse_warnings(&outcome);
-    warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
+    warnings.extend(outcome.warnings.into_iter().map(|(file, message)| Warning {
         line: None,
         column: None,
-        file: String::new(),
+        file,
         layer: None,
         message,
     }));
@@ -197,10 +197,10 @@ fn report_of(path: &str, outcome: Outcome) -> Report {
     let mut misconfigurations = outcome.findings;
     let (secrets, suppressed) =
         crate::secrets::tie_literal(&mut misconfigurations, outcome.secrets);
-    warnings.extend(outcome.warnings.into_iter().map(|message| Warning {
+    warnings.extend(outcome.warnings.into_iter().map(|(file, message)| Warning {
         line: None,
         column: None,
-        file: String::new(),
+        file,
         layer: None,
         message,
     }));

@@ -37,7 +37,8 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Files that could not be parsed: reported with their position, the scan goes on.
     pub errors: Vec<ConfigError>,
-    pub warnings: Vec<String>,
+    /// Files (or directories) not checked, and why: (path, message).
+    pub warnings: Vec<(String, String)>,
     /// Files checked, by kind.
     pub files: usize,
     /// Findings a comment or the ignore file suppressed.
@@ -74,11 +75,12 @@ pub fn scan_path(root: &Path, options: &Options) -> Outcome {
                     text,
                     kind,
                 }),
-                None => outcome.warnings.push(format!(
-                    "{name}: not a Dockerfile, Kubernetes manifest or compose file"
+                None => outcome.warnings.push((
+                    name,
+                    "not a Dockerfile, Kubernetes manifest or compose file".into(),
                 )),
             },
-            Err(message) => outcome.warnings.push(format!("{name}: {message}")),
+            Err(message) => outcome.warnings.push((name, message)),
         }
     }
     check_inputs(inputs, options, &mut outcome);
@@ -99,8 +101,9 @@ pub fn scan_text(name: &str, text: String, options: &Options) -> Outcome {
             options,
             &mut outcome,
         ),
-        None => outcome.warnings.push(format!(
-            "{name}: not a Dockerfile, Kubernetes manifests or a compose file"
+        None => outcome.warnings.push((
+            name.to_string(),
+            "not a Dockerfile, Kubernetes manifests or a compose file".into(),
         )),
     }
     outcome
@@ -141,18 +144,22 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
 
 fn walk(root: &Path, dir: &Path, depth: usize, inputs: &mut Vec<Input>, outcome: &mut Outcome) {
     if depth > max_depth() {
-        outcome.warnings.push(format!(
-            "{}: nested more than {} levels deep; not scanned ({})",
-            dir.display(),
-            max_depth(),
-            inventory::limits::hint(inventory::limits::Limit::WalkDepth)
+        outcome.warnings.push((
+            dir.display().to_string(),
+            format!(
+                "nested more than {} levels deep; not scanned ({})",
+                max_depth(),
+                inventory::limits::hint(inventory::limits::Limit::WalkDepth)
+            ),
         ));
         return;
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            outcome.warnings.push(format!("{}: {e}", dir.display()));
+            outcome
+                .warnings
+                .push((dir.display().to_string(), e.to_string()));
             return;
         }
     };
@@ -202,7 +209,7 @@ fn walk(root: &Path, dir: &Path, depth: usize, inputs: &mut Vec<Input>, outcome:
                     });
                 }
             }
-            Err(message) => outcome.warnings.push(format!("{name}: {message}")),
+            Err(message) => outcome.warnings.push((name, message)),
         }
     }
 }

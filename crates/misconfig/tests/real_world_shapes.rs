@@ -109,6 +109,16 @@ fn utf16_and_bom_manifests_are_decoded() {
     let outcome = misconfig::scan::scan_path(dir.path(), &Default::default());
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
     assert!(outcome.findings.iter().any(|f| f.rule_id == "BH-K8S-001"));
+    // A truncated UTF-16 file is skipped with a warning that names it in its own field.
+    let mut odd = vec![0xff, 0xfe];
+    odd.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    odd.push(b'x');
+    std::fs::write(dir.path().join("broken.yaml"), odd).unwrap();
+    let outcome = misconfig::scan::scan_path(dir.path(), &Default::default());
+    assert_eq!(outcome.warnings.len(), 1, "{:?}", outcome.warnings);
+    let (file, message) = &outcome.warnings[0];
+    assert_eq!(file, "broken.yaml");
+    assert!(message.contains("not valid UTF-16"), "{message}");
 }
 
 #[test]
