@@ -393,11 +393,12 @@ fn sbom_request(reference: &str, cache: &Path) -> String {
     serde_json::json!({ "sbom": document }).to_string()
 }
 
-/// The test image pushed to `registry` as `name`.
+/// The test image pushed to `registry` as `name` (`REPO:TAG`); its reference by digest.
 fn push_image(registry: &Registry, name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    registry.push(&debian10_layout(dir.path()), "1", name, false);
-    registry.reference(name)
+    let digest = registry.push(&debian10_layout(dir.path()), "1", name, false);
+    let repository = name.split(':').next().unwrap();
+    format!("{}@{digest}", registry.reference(repository))
 }
 
 /// Scan ids a replica's log says it finished, with the attempt.
@@ -434,7 +435,7 @@ fn two_replicas_on_postgres_share_the_queue_and_run_each_scan_once() {
     });
     assert_eq!(
         pg.query("SELECT string_agg(version::text, ',' ORDER BY version) FROM bulkhead_migrations"),
-        "1,2,3,4"
+        "1,2,3,4,5"
     );
 
     let mut ids = Vec::new();
@@ -527,10 +528,11 @@ fn a_replica_killed_mid_scan_loses_its_job_to_another() {
     let cache_b = imported_cache("killed-b", &["Debian-DSA-DLA.jsonl.zst"]);
     let alice = token_in(&cache_a, "alice", &["--database", &url]);
     let registry = Registry::start();
-    push_image(&registry, "team/app:1");
+    let pinned = push_image(&registry, "team/app:1");
     let (port, open, seen) = gated_proxy(registry.port);
     let host = format!("127.0.0.1:{port}");
-    let reference = format!("{host}/team/app:1");
+    let digest = pinned.rsplit('@').next().unwrap();
+    let reference = format!("{host}/team/app@{digest}");
     let args = [
         "--database",
         &url,
@@ -557,6 +559,10 @@ fn a_replica_killed_mid_scan_loses_its_job_to_another() {
         )),
         "running|1"
     );
+    // The same image by digest, asked again while it is being scanned: the same job.
+    let (code, again) = a.json("POST", "/api/v1/scans", &alice, &submit);
+    assert_eq!(code, 202);
+    assert_eq!(again["id"], id.as_str());
     drop(a);
     std::thread::sleep(Duration::from_millis(500));
     // Its scan process died with it.

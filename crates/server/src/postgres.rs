@@ -69,6 +69,11 @@ ALTER TABLE scans ADD COLUMN name TEXT;
 ALTER TABLE scans ADD COLUMN summary TEXT;
 CREATE INDEX scans_images ON scans (tenant, digest, finished) WHERE status = 'done';
 ",
+    "
+CREATE UNIQUE INDEX scans_pending_pinned ON scans (tenant, kind, request)
+    WHERE kind IN ('reference', 'pull') AND status IN ('queued', 'running')
+      AND strpos(request, '@sha256:') > 0;
+",
 ];
 
 /// The advisory lock migrations run under ("bulk" in ASCII).
@@ -214,18 +219,42 @@ impl Store for Postgres {
     }
 
     fn submit(&mut self, tenant: &str, request: &Request) -> Result<String, String> {
-        let id = random_hex()?;
         let (kind, body, secret) = request.parts();
-        self.client
-            .execute(
-                &format!(
-                    "INSERT INTO scans (id, tenant, kind, request, secret, status, created)
-                     VALUES ($1, $2, $3, $4, $5, 'queued', {NOW})"
-                ),
-                &[&id, &tenant, &kind, &body, &secret],
-            )
-            .map_err(text)?;
-        Ok(id)
+        // Two replicas taking the same pinned reference at once: the unique index lets one
+        // insert; the other finds that job (retried once, should it end in between).
+        for _ in 0..2 {
+            let id = random_hex()?;
+            let inserted = self
+                .client
+                .query_opt(
+                    &format!(
+                        "INSERT INTO scans (id, tenant, kind, request, secret, status, created)
+                         VALUES ($1, $2, $3, $4, $5, 'queued', {NOW})
+                         ON CONFLICT (tenant, kind, request)
+                             WHERE kind IN ('reference', 'pull')
+                               AND status IN ('queued', 'running')
+                               AND strpos(request, '@sha256:') > 0
+                         DO NOTHING RETURNING id"
+                    ),
+                    &[&id, &tenant, &kind, &body, &secret],
+                )
+                .map_err(text)?;
+            if inserted.is_some() {
+                return Ok(id);
+            }
+            let pending = self
+                .client
+                .query_opt(
+                    "SELECT id FROM scans WHERE tenant = $1 AND kind = $2 AND request = $3
+                         AND status IN ('queued', 'running') LIMIT 1",
+                    &[&tenant, &kind, &body],
+                )
+                .map_err(text)?;
+            if let Some(row) = pending {
+                return Ok(row.get(0));
+            }
+        }
+        Err("the scan could not be queued (a pending duplicate kept ending); try again".into())
     }
 
     fn get(&mut self, tenant: &str, id: &str) -> Result<Option<Scan>, String> {

@@ -146,15 +146,33 @@ impl Store for Embedded {
     }
 
     fn submit(&mut self, tenant: &str, request: &Request) -> Result<String, String> {
-        let id = random_hex()?;
         let (kind, body, secret) = request.parts();
-        self.db
-            .execute(
-                "INSERT INTO scans (id, tenant, kind, request, secret, status, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
-                params![id, tenant, kind, body, secret, now()],
-            )
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(text)?;
+        if request.pinned() {
+            let pending: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM scans WHERE tenant = ?1 AND kind = ?2 AND request = ?3
+                         AND status IN ('queued', 'running') LIMIT 1",
+                    params![tenant, kind, body],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(text)?;
+            if let Some(id) = pending {
+                return Ok(id);
+            }
+        }
+        let id = random_hex()?;
+        tx.execute(
+            "INSERT INTO scans (id, tenant, kind, request, secret, status, created)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
+            params![id, tenant, kind, body, secret, now()],
+        )
+        .map_err(text)?;
+        tx.commit().map_err(text)?;
         Ok(id)
     }
 
@@ -505,6 +523,16 @@ mod tests {
             )
             .unwrap());
         assert_eq!(jobs.tenants_of("sha256:1").unwrap(), ["team-a"]);
+        // A reference pinned by digest is queued once while pending (per tenant); a tag is not.
+        let pinned = Request::Reference(format!("r.example/app@sha256:{}", "a".repeat(64)));
+        let first = jobs.submit("team-a", &pinned).unwrap();
+        assert_eq!(jobs.submit("team-a", &pinned).unwrap(), first);
+        assert_ne!(jobs.submit("team-b", &pinned).unwrap(), first);
+        let tagged = Request::Reference("r.example/app:1".into());
+        assert_ne!(
+            jobs.submit("team-a", &tagged).unwrap(),
+            jobs.submit("team-a", &tagged).unwrap()
+        );
         let images = jobs.images("team-a").unwrap();
         assert_eq!(images.len(), 1);
         assert_eq!(images[0].scan_id, id);

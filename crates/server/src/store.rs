@@ -39,6 +39,14 @@ impl Request {
         }
     }
 
+    /// A registry reference pinned by digest: the same image whenever it is pulled.
+    pub(crate) fn pinned(&self) -> bool {
+        match self {
+            Request::Reference(r) | Request::Pull { reference: r, .. } => r.contains("@sha256:"),
+            Request::Sbom(_) => false,
+        }
+    }
+
     pub(crate) fn from_parts(kind: &str, text: String, secret: Option<String>) -> Request {
         match kind {
             "sbom" => Request::Sbom(text),
@@ -125,6 +133,8 @@ pub trait Store: Send {
     fn revoke_token(&mut self, token: &str) -> Result<bool, String>;
     /// The tenant a bearer token belongs to.
     fn tenant(&mut self, token: &str) -> Result<Option<String>, String>;
+    /// Queues a scan; returns its id. A digest-pinned reference already queued or running for
+    /// the tenant is not queued twice: that job's id is returned (Harbor asks again and again).
     fn submit(&mut self, tenant: &str, request: &Request) -> Result<String, String>;
     /// A tenant's scan; another tenant's id is `None`, exactly like an unknown one.
     fn get(&mut self, tenant: &str, id: &str) -> Result<Option<Scan>, String>;
