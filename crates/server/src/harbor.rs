@@ -38,8 +38,8 @@ pub fn route(
         (Post, "/scan") => with_tenant(store, request, |store, tenant, request| {
             scan(store, config, tenant, request)
         }),
-        (Get, p) if p.starts_with("/scan/") && p.ends_with("/report") => {
-            let id = p["/scan/".len()..p.len() - "/report".len()].to_string();
+        (Get, p) if report_id(p).is_some() => {
+            let id = report_id(p).unwrap_or_default().to_string();
             let accept = header(request, "Accept").unwrap_or_default();
             with_tenant(store, request, |store, tenant, _| {
                 report(store, tenant, &id, &accept)
@@ -48,6 +48,11 @@ pub fn route(
         (Get | Post, _) => harbor_error(404, "not found"),
         _ => harbor_error(405, "method not allowed"),
     }
+}
+
+/// The id in `/scan/{id}/report` (`/scan/report` has none).
+fn report_id(path: &str) -> Option<&str> {
+    path.strip_prefix("/scan/")?.strip_suffix("/report")
 }
 
 fn header(request: &tiny_http::Request, name: &'static str) -> Option<String> {
@@ -292,4 +297,18 @@ fn vulnerability(v: &Value) -> Value {
         item["preferred_cvss"] = json!({"score_v3": score, "vector_v3": v["cvss_vector"]});
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_id;
+
+    #[test]
+    fn report_paths_name_their_scan() {
+        assert_eq!(report_id("/scan/abc/report"), Some("abc"));
+        // Paths that once sliced past their own length.
+        assert_eq!(report_id("/scan/report"), None);
+        assert_eq!(report_id("/scan//report"), Some(""));
+        assert_eq!(report_id("/scan/abc"), None);
+    }
 }
