@@ -493,16 +493,23 @@ pub fn directory(global: &Global, cache_dir: &Path, tree: Tree) -> anyhow::Resul
     finish(global, cache_dir, prepared, plan, artifact, inventory)
 }
 
-/// Directories that hold installed third-party packages: their files are the packages' own
-/// content (documentation, examples, tests), like files an OS package owns.
+/// Directories that hold installed third-party packages and toolchains: their files are the
+/// packages' own content (documentation, search indexes, examples, tests), like files an OS
+/// package owns.
 const PACKAGE_DIRS: &[&str] = &[
+    // Toolchains installed by version managers in home directories (named first: the most
+    // telling reason when a path is under several).
+    "/.rustup/toolchains/",
+    "/.pyenv/versions/",
+    "/.rbenv/versions/",
+    "/.nvm/versions/",
     "/site-packages/",
     "/dist-packages/",
     "/node_modules/",
     "/gems/",
     "/.cargo/registry/",
     "/go/pkg/mod/",
-    "/usr/share/doc/",
+    "/share/doc/",
     "/usr/lib/go/src/",
     "/usr/local/go/src/",
 ];

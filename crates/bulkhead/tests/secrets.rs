@@ -351,6 +351,16 @@ fn secrets_in_package_content_are_hidden_unless_asked_for() {
     let pip = root.join("usr/local/lib/python3.11/site-packages/demo/certs");
     std::fs::create_dir_all(&pip).unwrap();
     std::fs::write(pip.join("key.pem"), pem).unwrap();
+    // And in toolchains a version manager installed in a home directory.
+    let toolchains = [
+        "root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/share/doc/rust/html/key.pem",
+        "root/.pyenv/versions/3.11.7/lib/python3.11/urllib/key.pem",
+    ];
+    for rel in toolchains {
+        let to = root.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, pem).unwrap();
+    }
     let scan = |extra: &[&str]| {
         let target = root.to_str().unwrap();
         let args = [
@@ -385,14 +395,18 @@ fn secrets_in_package_content_are_hidden_unless_asked_for() {
             .any(|r| r.starts_with("a file an OS package installed")),
         "{reasons:?}"
     );
-    assert!(
-        reasons.iter().any(|r| r.contains("site-packages")),
-        "{reasons:?}"
-    );
+    for dir in ["site-packages", ".rustup/toolchains", ".pyenv/versions"] {
+        assert!(
+            reasons.iter().any(|r| r.contains(dir)),
+            "{dir}: {reasons:?}"
+        );
+    }
     let report = scan(&["--secrets-in-packages"]);
     assert_eq!(
         files(&report),
         [
+            toolchains[1],
+            toolchains[0],
             "srv/app/server.key",
             "usr/local/lib/python3.11/site-packages/demo/certs/key.pem",
             example,
