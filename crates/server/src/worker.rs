@@ -89,7 +89,7 @@ pub fn run(config: &Config, stop: &AtomicBool) {
                         summary: parsed["summary"].to_string(),
                     });
                 store
-                    .finish(&job, Ok(report.clone()), facts.as_ref(), &deliveries)
+                    .finish(&job, Ok(report), facts.as_ref(), &deliveries)
                     .map(|_| ())
             }
             Outcome::Failed(error) => store.finish(&job, Err(error), None, &[]).map(|_| ()),
